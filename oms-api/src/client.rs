@@ -1,0 +1,216 @@
+//! Building a [`Client`], and the hooks through which every request passes.
+
+use std::time::Duration;
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{self, HeaderValue};
+
+use crate::Client;
+use crate::credentials::Credentials;
+use crate::error::{Error, ValidationError, decode_error_body};
+use crate::region::{Endpoint, Region};
+
+/// The `User-Agent` of every request: this crate's name and version.
+pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
+
+/// The default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default time allowed for a whole request, from sending to the end of
+/// the response body.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What the generated client carries for the hooks: how to authenticate and
+/// how long a request may take.
+#[derive(Debug, Clone)]
+pub struct ClientState {
+    credentials: Credentials,
+    timeout: Duration,
+}
+
+impl Client {
+    /// Starts building a client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use oms_api::{Client, Credentials, Region};
+    ///
+    /// let client = Client::builder()
+    ///     .region(Region::CnNorth4)
+    ///     .credentials(Credentials::iam_token("MIIE...token")?)
+    ///     .timeout(Duration::from_secs(30))
+    ///     .build()?;
+    /// assert_eq!(client.baseurl(), "https://oms.cn-north-4.myhuaweicloud.com");
+    /// # Ok::<(), oms_api::Error>(())
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
+
+/// Configures a [`Client`]. Every option documents its default.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct ClientBuilder {
+    endpoint: Option<Result<Endpoint, ValidationError>>,
+    credentials: Option<Credentials>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// Sends requests to the OMS endpoint of `region`. No default: a region
+    /// or an [`endpoint`](Self::endpoint) is required.
+    pub fn region(mut self, region: Region) -> Self {
+        self.endpoint = Some(Ok(region.into()));
+        self
+    }
+
+    /// Sends requests to `url`, an `http` or `https` base URL (checked by
+    /// [`build`](Self::build)). Replaces a region set before.
+    pub fn endpoint(mut self, url: &str) -> Self {
+        self.endpoint = Some(Endpoint::parse(url));
+        self
+    }
+
+    /// Authenticates every request with `credentials`. Required.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The time allowed to open a connection. Default:
+    /// [`DEFAULT_CONNECT_TIMEOUT`] (10 s). Ignored with
+    /// [`http_client`](Self::http_client), whose own setting applies.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The time allowed for a whole request. Default: [`DEFAULT_TIMEOUT`]
+    /// (120 s). Applies to every request, also with
+    /// [`http_client`](Self::http_client).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends requests with this `reqwest::Client` (for a proxy, custom root
+    /// certificates, or a shared connection pool). Default: a client with
+    /// rustls, the connect timeout above, and redirects not followed, as OMS
+    /// never redirects.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Builds the client, checking the endpoint and that credentials are set.
+    pub fn build(self) -> Result<Client, Error> {
+        let endpoint = self.endpoint.ok_or_else(|| {
+            ValidationError::new("endpoint", "is required: set a region or an endpoint")
+        })??;
+        let credentials = self
+            .credentials
+            .ok_or_else(|| ValidationError::new("credentials", "are required"))?;
+        let http_client = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(Error::Transport)?,
+        };
+        let state = ClientState {
+            credentials,
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+        };
+        Ok(Client::new_with_client(
+            endpoint.as_base_url(),
+            http_client,
+            state,
+        ))
+    }
+}
+
+/// Headers progenitor adds that OMS does not define.
+const UNDEFINED_HEADERS: &[&str] = &["api-version"];
+
+impl ClientHooks<ClientState> for Client {
+    /// Finishes every request: drops headers the service does not define,
+    /// sets the user agent and timeout, and authenticates it last, once
+    /// everything that may be signed is in place.
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let state = self.inner();
+        for name in UNDEFINED_HEADERS {
+            request.headers_mut().remove(*name);
+        }
+        request
+            .headers_mut()
+            .insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+        *request.timeout_mut() = Some(state.timeout);
+        state
+            .credentials
+            .authenticate(request)
+            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
+        tracing::debug!(
+            operation = info.operation_id,
+            method = %request.method(),
+            path = request.url().path(),
+            "sending OMS request"
+        );
+        Ok(())
+    }
+
+    /// Sends the request. An error response is read whole and its body, in
+    /// whichever shape it came, rewritten to the spec's `ApiError`, so that
+    /// every error decodes with its status and request id intact.
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        let status = response.status();
+        let request_id = response
+            .headers()
+            .get(crate::error::REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        tracing::debug!(
+            operation = info.operation_id,
+            status = status.as_u16(),
+            request_id,
+            "OMS response"
+        );
+        if !(status.is_client_error() || status.is_server_error()) {
+            return Ok(response);
+        }
+        let mut headers = response.headers().clone();
+        let version = response.version();
+        let body = response.bytes().await?;
+        let decoded = decode_error_body(status, &body);
+        let json = serde_json::to_vec(&decoded).expect("an ApiError serializes");
+        for stale in [
+            header::CONTENT_LENGTH,
+            header::CONTENT_ENCODING,
+            header::TRANSFER_ENCODING,
+        ] {
+            headers.remove(stale);
+        }
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let mut rebuilt = http::Response::new(json);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        Ok(reqwest::Response::from(rebuilt))
+    }
+}

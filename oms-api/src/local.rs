@@ -1,0 +1,468 @@
+//! An in-process OMS on 127.0.0.1, for the examples and for tests of code
+//! that uses this crate (feature `local-server`).
+//!
+//! It implements StartSyncTask over real HTTP with in-memory sync tasks,
+//! checks the IAM token, answers errors the way OMS and its API gateway do
+//! (with `X-Request-Id` on every response), and records every request it
+//! receives so that tests can inspect the wire.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use oms_api::local::{LocalOms, TaskStatus};
+//! use oms_api::{Client, Credentials};
+//!
+//! let oms = LocalOms::builder()
+//!     .sync_task("task-1", TaskStatus::Stopped)
+//!     .start()
+//!     .await?;
+//! let client = Client::builder()
+//!     .endpoint(&oms.base_url())
+//!     .credentials(Credentials::iam_token("local-token")?)
+//!     .build()?;
+//! client
+//!     .start_sync_task()
+//!     .project_id("project")
+//!     .sync_task_id("task-1")
+//!     .body_map(|body| body.dst_ak("dst-ak").dst_sk("dst-sk"))
+//!     .send()
+//!     .await
+//!     .map_err(oms_api::Error::from)?;
+//! assert_eq!(oms.task_status("task-1"), Some(TaskStatus::Synchronizing));
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::secret::REDACTED;
+
+/// The largest body the API gateway accepts (12 MB).
+const MAX_BODY: usize = 12 * 1024 * 1024;
+
+/// Body fields whose values are secrets, masked in recorded requests.
+const SECRET_FIELDS: &[&str] = &[
+    "src_sk",
+    "dst_sk",
+    "source_cdn_authentication_key",
+    "authentication_key",
+];
+
+/// Headers whose values are secrets, masked in recorded requests.
+const SECRET_HEADERS: &[&str] = &["x-auth-token", "x-security-token"];
+
+/// The state of a sync task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// Copying objects.
+    Synchronizing,
+    /// Paused.
+    Stopped,
+}
+
+/// Configures a [`LocalOms`].
+#[derive(Debug, Default)]
+#[must_use]
+pub struct LocalOmsBuilder {
+    iam_token: Option<String>,
+    tasks: Vec<(String, TaskStatus)>,
+}
+
+impl LocalOmsBuilder {
+    /// Accepts only this IAM token. Default: any non-empty `X-Auth-Token`.
+    pub fn iam_token(mut self, token: impl Into<String>) -> Self {
+        self.iam_token = Some(token.into());
+        self
+    }
+
+    /// Adds a sync task. Default: no tasks.
+    pub fn sync_task(mut self, id: impl Into<String>, status: TaskStatus) -> Self {
+        self.tasks.push((id.into(), status));
+        self
+    }
+
+    /// Binds to a free port on 127.0.0.1 and starts serving in the
+    /// background, until the returned [`LocalOms`] is dropped.
+    pub async fn start(self) -> std::io::Result<LocalOms> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            iam_token: self.iam_token,
+            ids: RandomState::new(),
+            served: AtomicU64::new(0),
+            state: Mutex::new(State {
+                tasks: self.tasks.into_iter().collect(),
+                requests: Vec::new(),
+            }),
+        });
+        let (shutdown, mut stopped) = oneshot::channel::<()>();
+        let serving = Arc::clone(&shared);
+        tokio::spawn(async move {
+            loop {
+                let stream = tokio::select! {
+                    _ = &mut stopped => break,
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(_) => continue,
+                    },
+                };
+                let shared = Arc::clone(&serving);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let shared = Arc::clone(&shared);
+                        async move { Ok::<_, Infallible>(shared.handle(request).await) }
+                    });
+                    // A client that hangs up mid-request is not our concern.
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(LocalOms {
+            addr,
+            shared,
+            _shutdown: shutdown,
+        })
+    }
+}
+
+/// A running local OMS. Dropping it stops accepting connections.
+pub struct LocalOms {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl fmt::Debug for LocalOms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalOms")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalOms {
+    /// Starts configuring a local OMS.
+    pub fn builder() -> LocalOmsBuilder {
+        LocalOmsBuilder::default()
+    }
+
+    /// The base URL to give to [`ClientBuilder::endpoint`](crate::ClientBuilder::endpoint).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// The status of a sync task, if it exists.
+    pub fn task_status(&self, id: &str) -> Option<TaskStatus> {
+        self.shared.lock().tasks.get(id).copied()
+    }
+}
+
+/// A request as the local OMS received it.
+///
+/// Its `Debug` and [`redacted`](Self::redacted) forms mask secret headers
+/// and secret body fields; the accessors return the raw values for tests.
+#[derive(Clone)]
+pub struct RecordedRequest {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl RecordedRequest {
+    /// The method, such as `POST`.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The request target as sent: the raw path and query.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The raw path, without the query.
+    pub fn path(&self) -> &str {
+        self.target
+            .split_once('?')
+            .map_or(&self.target, |(path, _)| path)
+    }
+
+    /// Every header in the order received, names in lower case.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The first value of a header (any letter case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The request as HTTP/1.1 text, with secret headers and body fields
+    /// masked.
+    pub fn redacted(&self) -> String {
+        let mut text = format!("{} {} HTTP/1.1\n", self.method, self.target);
+        for (name, value) in &self.headers {
+            let value = if SECRET_HEADERS.contains(&name.as_str()) {
+                REDACTED
+            } else {
+                value.as_str()
+            };
+            text.push_str(&format!("{name}: {value}\n"));
+        }
+        if !self.body.is_empty() {
+            text.push('\n');
+            match serde_json::from_slice::<Value>(&self.body) {
+                Ok(mut json) => {
+                    mask_secret_fields(&mut json);
+                    text.push_str(&serde_json::to_string_pretty(&json).unwrap_or_default());
+                }
+                Err(_) => text.push_str(&format!("<{} bytes that are not JSON>", self.body.len())),
+            }
+            text.push('\n');
+        }
+        text
+    }
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+fn mask_secret_fields(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) {
+                    *value = Value::String(REDACTED.to_owned());
+                } else {
+                    mask_secret_fields(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_secret_fields),
+        _ => {}
+    }
+}
+
+struct Shared {
+    iam_token: Option<String>,
+    ids: RandomState,
+    served: AtomicU64,
+    state: Mutex<State>,
+}
+
+struct State {
+    tasks: BTreeMap<String, TaskStatus>,
+    requests: Vec<RecordedRequest>,
+}
+
+/// An answer: status and JSON body (`None` for an empty body).
+type Answer = (StatusCode, Option<Value>);
+
+fn error(status: StatusCode, code: &str, message: &str) -> Answer {
+    (
+        status,
+        Some(json!({ "error_code": code, "error_msg": message })),
+    )
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the maps half-updated
+        // in a way that matters to a test server; keep serving.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let serial = self.served.fetch_add(1, Ordering::Relaxed);
+        let request_id = format!(
+            "{:016x}{:016x}",
+            self.ids.hash_one(std::time::SystemTime::now()),
+            self.ids.hash_one(serial)
+        );
+        let (parts, body) = request.into_parts();
+        let (status, body) = match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => {
+                let body = collected.to_bytes();
+                let recorded = RecordedRequest {
+                    method: parts.method.to_string(),
+                    target: parts
+                        .uri
+                        .path_and_query()
+                        .map_or("/", |p| p.as_str())
+                        .to_owned(),
+                    headers: parts
+                        .headers
+                        .iter()
+                        .map(|(n, v)| {
+                            (
+                                n.as_str().to_owned(),
+                                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                            )
+                        })
+                        .collect(),
+                    body,
+                };
+                self.lock().requests.push(recorded.clone());
+                self.answer(&parts.method, &recorded, &request_id)
+            }
+            Err(_) => gateway_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "APIGW.0201",
+                "Request body too large",
+                &request_id,
+            ),
+        };
+        let mut response = Response::new(Full::new(match &body {
+            Some(json) => Bytes::from(json.to_string()),
+            None => Bytes::new(),
+        }));
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            "x-request-id",
+            request_id.parse().expect("hex is a header value"),
+        );
+        if body.is_some() {
+            headers.insert(
+                "content-type",
+                "application/json".parse().expect("static header value"),
+            );
+        }
+        response
+    }
+
+    fn answer(&self, method: &Method, request: &RecordedRequest, request_id: &str) -> Answer {
+        if let Err(answer) = self.authenticate(request, request_id) {
+            return answer;
+        }
+        let segments: Vec<String> = request
+            .path()
+            .split('/')
+            .skip(1)
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        match (
+            method,
+            segments
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+        ) {
+            (&Method::POST, ["v2", _project, "sync-tasks", task, "start"]) => {
+                self.start_sync_task(task, request.body())
+            }
+            _ => gateway_error(
+                StatusCode::NOT_FOUND,
+                "APIGW.0101",
+                "The API does not exist or has not been published in the environment",
+                request_id,
+            ),
+        }
+    }
+
+    fn authenticate(&self, request: &RecordedRequest, request_id: &str) -> Result<(), Answer> {
+        let accepted = match (request.header("x-auth-token"), &self.iam_token) {
+            (Some(token), Some(expected)) => token == expected,
+            (Some(token), None) => !token.is_empty(),
+            (None, _) => false,
+        };
+        if accepted {
+            Ok(())
+        } else {
+            Err(gateway_error(
+                StatusCode::UNAUTHORIZED,
+                "APIGW.0301",
+                "Incorrect IAM authentication information: verify token failed",
+                request_id,
+            ))
+        }
+    }
+
+    fn start_sync_task(&self, task: &str, body: &[u8]) -> Answer {
+        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "OMS.0002",
+                "Invalid parameter format: the body is not a JSON object",
+            );
+        };
+        for (field, required) in [
+            ("dst_ak", true),
+            ("dst_sk", true),
+            ("src_ak", false),
+            ("src_sk", false),
+        ] {
+            match body.get(field) {
+                None if !required => {}
+                Some(Value::String(v)) if (1..=100).contains(&v.chars().count()) => {}
+                _ => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "OMS.0001",
+                        &format!("Invalid parameter: {field}"),
+                    );
+                }
+            }
+        }
+        let mut state = self.lock();
+        match state.tasks.get_mut(task) {
+            Some(status) => {
+                *status = TaskStatus::Synchronizing;
+                (StatusCode::OK, None)
+            }
+            None => error(
+                StatusCode::BAD_REQUEST,
+                "OMS.1009",
+                "The sync task does not exist",
+            ),
+        }
+    }
+}
+
+/// An API-gateway error, which carries the request id in the body too.
+fn gateway_error(status: StatusCode, code: &str, message: &str, request_id: &str) -> Answer {
+    (
+        status,
+        Some(json!({ "error_code": code, "error_msg": message, "request_id": request_id })),
+    )
+}

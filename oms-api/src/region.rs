@@ -1,0 +1,200 @@
+//! Where requests go: a region of Huawei Cloud, or a base URL of one's own.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::ValidationError;
+
+macro_rules! regions {
+    ($($variant:ident => $id:literal, $sync:literal;)*) => {
+        /// A Huawei Cloud region that offers OMS (the official SDKs' table).
+        ///
+        /// ```
+        /// use oms_api::Region;
+        ///
+        /// let region: Region = "cn-north-4".parse()?;
+        /// assert_eq!(region, Region::CnNorth4);
+        /// assert_eq!(region.endpoint(), "https://oms.cn-north-4.myhuaweicloud.com");
+        /// assert!(region.offers_sync_tasks());
+        /// # Ok::<(), oms_api::ValidationError>(())
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Region {
+            $(
+                #[doc = concat!("`", $id, "`")]
+                $variant,
+            )*
+        }
+
+        impl Region {
+            /// Every region, in the order of the official table.
+            pub const ALL: &'static [Region] = &[$(Region::$variant),*];
+
+            /// The region id, such as `cn-north-4`.
+            pub const fn id(self) -> &'static str {
+                match self {
+                    $(Region::$variant => $id,)*
+                }
+            }
+
+            /// Whether OMS offers sync tasks in this region (cn-north-4,
+            /// cn-east-3, and per the newest documentation cn-southwest-2).
+            pub const fn offers_sync_tasks(self) -> bool {
+                match self {
+                    $(Region::$variant => $sync,)*
+                }
+            }
+        }
+    };
+}
+
+regions! {
+    CnNorth1 => "cn-north-1", false;
+    CnNorth4 => "cn-north-4", true;
+    CnNorth9 => "cn-north-9", false;
+    CnNorth12 => "cn-north-12", false;
+    CnEast2 => "cn-east-2", false;
+    CnEast3 => "cn-east-3", true;
+    CnEast4 => "cn-east-4", false;
+    CnSouth1 => "cn-south-1", false;
+    CnSouth4 => "cn-south-4", false;
+    CnSouthwest2 => "cn-southwest-2", true;
+    ApSoutheast1 => "ap-southeast-1", false;
+    ApSoutheast2 => "ap-southeast-2", false;
+    ApSoutheast3 => "ap-southeast-3", false;
+    ApSoutheast4 => "ap-southeast-4", false;
+    ApSoutheast5 => "ap-southeast-5", false;
+    LaSouth2 => "la-south-2", false;
+    LaNorth2 => "la-north-2", false;
+    TrWest1 => "tr-west-1", false;
+    SaBrazil1 => "sa-brazil-1", false;
+    MeEast1 => "me-east-1", false;
+    AfSouth1 => "af-south-1", false;
+}
+
+impl Region {
+    /// The OMS endpoint of this region, `https://oms.{id}.myhuaweicloud.com`.
+    pub fn endpoint(self) -> String {
+        format!("https://oms.{}.myhuaweicloud.com", self.id())
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for Region {
+    type Err = ValidationError;
+
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        Region::ALL
+            .iter()
+            .copied()
+            .find(|r| r.id() == id)
+            .ok_or_else(|| {
+                ValidationError::new("region", format!("`{id}` is not a region that offers OMS"))
+            })
+    }
+}
+
+/// A base URL the client sends requests to: a region's endpoint, or any
+/// `http` or `https` URL (a proxy, or a local server in tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint(reqwest::Url);
+
+impl Endpoint {
+    /// Parses and checks a base URL: `http` or `https`, with a host, without
+    /// user name, password, query or fragment. A trailing `/` is dropped.
+    pub fn parse(url: &str) -> Result<Self, ValidationError> {
+        let invalid = |rule: &'static str| ValidationError::new("endpoint", rule);
+        let parsed = reqwest::Url::parse(url).map_err(|_| invalid("is not a URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(invalid("must use http or https"));
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(invalid("has no host"));
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(invalid("must not contain a user name or password"));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(invalid("must not have a query or fragment"));
+        }
+        Ok(Self(parsed))
+    }
+
+    /// The base URL as the generated client uses it: without a trailing `/`.
+    pub fn as_base_url(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+}
+
+impl From<Region> for Endpoint {
+    fn from(region: Region) -> Self {
+        Endpoint::parse(&region.endpoint()).expect("region endpoints are valid URLs")
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_base_url())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_region_round_trips_through_its_id() {
+        assert_eq!(Region::ALL.len(), 21);
+        for region in Region::ALL {
+            assert_eq!(region.id().parse::<Region>().unwrap(), *region);
+            assert_eq!(
+                Endpoint::from(*region).as_base_url(),
+                format!("https://oms.{}.myhuaweicloud.com", region.id())
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_an_unknown_region_by_name() {
+        let error = "mars-1".parse::<Region>().unwrap_err();
+        assert_eq!(error.field(), "region");
+        assert!(error.rule().contains("mars-1"));
+    }
+
+    #[test]
+    fn endpoint_drops_trailing_slash_and_keeps_port_and_stem() {
+        assert_eq!(
+            Endpoint::parse("http://127.0.0.1:8080/")
+                .unwrap()
+                .as_base_url(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            Endpoint::parse("https://proxy.example/oms/")
+                .unwrap()
+                .as_base_url(),
+            "https://proxy.example/oms"
+        );
+    }
+
+    #[test]
+    fn endpoint_rejects_what_cannot_be_a_base_url() {
+        for url in [
+            "oms.cn-north-4",
+            "ftp://host",
+            "http://u:p@host",
+            "http://h/?q=1",
+            "http://h/#f",
+        ] {
+            let error = Endpoint::parse(url).unwrap_err();
+            assert_eq!(error.field(), "endpoint", "{url}");
+            assert!(!error.to_string().contains("u:p"), "{url}");
+        }
+    }
+}
