@@ -9,20 +9,29 @@
 //! `cargo xtask regen`).
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     oms_api_build::configure()
-//!         .compile("../openapi/oms.yaml")
-//!         .expect("generating the OMS client");
-//! }
+//! // In build.rs:
+//! oms_api_build::configure()
+//!     .compile("../openapi/oms.yaml")
+//!     .expect("generating the OMS client");
 //! ```
 //!
-//! Secrets: every component schema carrying `x-oms-secret: true` is replaced
-//! by the [secret type](Builder::secret_type), parameterised by the schema's
-//! `minLength` and `maxLength` (`crate::Secret<MIN, MAX>`), so that the length
-//! rules stay in the spec while the value is never printed.
+//! What it adds to progenitor's builder-style output:
+//!
+//! * **Secrets**: every component schema carrying `x-oms-secret: true` is
+//!   replaced by the [secret type](Builder::secret_type), parameterised by the
+//!   schema's `minLength` and `maxLength` (`crate::Secret<MIN, MAX>`), so that
+//!   the length rules stay in the spec while the value is never printed.
+//! * **Rules in errors**: a parameter that fails its conversion keeps the
+//!   reason (`conversion to `SyncTaskId` for sync_task_id failed: longer than
+//!   255 characters`), where progenitor drops it.
+//! * **Optional fields by value**: beside typify's `field(Option<T>)` setter,
+//!   `with_field(value)` converts and checks the value like a required field's
+//!   setter does, so a bad value is reported with its field's name.
+//! * **Hooks required**: the generated `Client` must implement
+//!   `progenitor_client::ClientHooks`; authentication lives there.
 
 mod conversion_errors;
+mod optional_setters;
 
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
@@ -212,6 +221,7 @@ impl Builder {
             })?;
         let mut file = syn::parse2::<syn::File>(tokens).map_err(Error::Format)?;
         conversion_errors::keep_conversion_errors(&mut file);
+        optional_setters::add_value_setters(&mut file);
         Ok(format!("{}{}", header(path), prettyplease::unparse(&file)))
     }
 

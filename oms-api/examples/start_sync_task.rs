@@ -17,7 +17,7 @@
 use std::process::ExitCode;
 
 use oms_api::local::{LocalOms, TaskStatus};
-use oms_api::{Client, Credentials, Error, Region, types};
+use oms_api::{Client, Credentials, Error, Region};
 
 const USAGE: &str =
     "usage: start_sync_task [--project-id ID --sync-task-id ID] [--region REGION | --endpoint URL]
@@ -147,9 +147,8 @@ async fn run_locally(args: Args) -> Result<(), Error> {
 }
 
 async fn start(client: &Client, project_id: &str, sync_task_id: &str) -> Result<(), Error> {
-    // The generated builder takes optional fields as already-checked values.
-    let src_ak = optional::<types::AccessKey>("src_ak", "OMS_SRC_AK")?;
-    let src_sk = optional::<oms_api::Secret<1, 100>>("src_sk", "OMS_SRC_SK")?;
+    let src_ak = env("OMS_SRC_AK");
+    let src_sk = env("OMS_SRC_SK");
     // Sample keys stand in only where no real endpoint will see them.
     let dst_ak = env("OMS_DST_AK").unwrap_or_else(|| "sample-dst-ak".to_owned());
     let dst_sk = env("OMS_DST_SK").unwrap_or_else(|| "sample-dst-sk".to_owned());
@@ -158,10 +157,16 @@ async fn start(client: &Client, project_id: &str, sync_task_id: &str) -> Result<
         .project_id(project_id)
         .sync_task_id(sync_task_id)
         .body_map(|body| {
-            body.dst_ak(dst_ak)
-                .dst_sk(dst_sk)
-                .src_ak(src_ak)
-                .src_sk(src_sk)
+            let body = body.dst_ak(dst_ak).dst_sk(dst_sk);
+            // The source keys are optional (URL-list tasks have none).
+            let body = match src_ak {
+                Some(ak) => body.with_src_ak(ak),
+                None => body,
+            };
+            match src_sk {
+                Some(sk) => body.with_src_sk(sk),
+                None => body,
+            }
         })
         .send()
         .await?;
@@ -175,19 +180,6 @@ async fn start(client: &Client, project_id: &str, sync_task_id: &str) -> Result<
         response.status()
     );
     Ok(())
-}
-
-/// Reads an optional key from the environment variable `var` and checks it
-/// against the spec's rules for `field`.
-fn optional<T>(field: &'static str, var: &str) -> Result<Option<T>, Error>
-where
-    T: TryFrom<String>,
-    T::Error: std::fmt::Display,
-{
-    env(var)
-        .map(T::try_from)
-        .transpose()
-        .map_err(|e| oms_api::ValidationError::new(field, e.to_string()).into())
 }
 
 /// Prints an error the way the seed's sample does: status, request id,

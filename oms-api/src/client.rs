@@ -33,7 +33,7 @@ impl Client {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use oms_api::{Client, Credentials, Region};
+    /// use oms_api::{Client, ClientInfo, Credentials, Region};
     ///
     /// let client = Client::builder()
     ///     .region(Region::CnNorth4)

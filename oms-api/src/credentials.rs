@@ -38,11 +38,12 @@ enum Kind {
 impl Credentials {
     /// An IAM token, sent in the `X-Auth-Token` header of every request.
     ///
-    /// Fails when the token is empty or longer than 16384 characters; the
-    /// error never contains the token.
+    /// Fails when the token is empty, longer than 16384 characters, or holds
+    /// characters a header cannot carry; the error never contains the token.
     pub fn iam_token(token: impl Into<String>) -> Result<Self, crate::Error> {
         let token = IamToken::new(token)
             .map_err(|e| ValidationError::new("X-Auth-Token", e.to_string()))?;
+        token_header(&token)?;
         Ok(Self {
             kind: Kind::IamToken(token),
         })
@@ -53,18 +54,26 @@ impl Credentials {
     pub(crate) fn authenticate(&self, request: &mut reqwest::Request) -> Result<(), crate::Error> {
         match &self.kind {
             Kind::IamToken(token) => {
-                let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
-                    ValidationError::new(
-                        "X-Auth-Token",
-                        "contains characters not allowed in a header",
-                    )
-                })?;
-                value.set_sensitive(true);
-                request.headers_mut().insert(AUTH_TOKEN_HEADER, value);
+                request
+                    .headers_mut()
+                    .insert(AUTH_TOKEN_HEADER, token_header(token)?);
             }
         }
         Ok(())
     }
+}
+
+/// The token as a header value marked sensitive (so that `http` never
+/// prints it).
+fn token_header(token: &IamToken) -> Result<HeaderValue, ValidationError> {
+    let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
+        ValidationError::new(
+            "X-Auth-Token",
+            "contains characters not allowed in a header",
+        )
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 impl fmt::Debug for Credentials {

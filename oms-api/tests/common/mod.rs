@@ -1,0 +1,175 @@
+//! A raw HTTP/1.1 server on 127.0.0.1 for wire tests: it records every
+//! request byte for byte and answers each with the same canned response.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use oms_api::{Client, Credentials};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A request as it arrived on the socket.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    pub method: String,
+    /// The request target exactly as sent (path and query).
+    pub target: String,
+    /// Header names in lower case, in the order sent.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header_names(&self) -> Vec<&str> {
+        self.headers.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("the body is JSON")
+    }
+}
+
+/// The response every request gets.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Wait this long before answering (for timeout tests).
+    pub delay: Duration,
+}
+
+impl Canned {
+    pub fn new(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: body.as_bytes().to_vec(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+pub struct CannedServer {
+    url: String,
+    received: Arc<Mutex<Vec<RawRequest>>>,
+}
+
+impl CannedServer {
+    pub async fn start(reply: Canned) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&received);
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (log, reply) = (Arc::clone(&log), reply.clone());
+                tokio::spawn(serve(stream, reply, log));
+            }
+        });
+        Self { url, received }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn requests(&self) -> Vec<RawRequest> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// A client for this server authenticated with `token`.
+    pub fn client(&self, token: &str) -> Client {
+        Client::builder()
+            .endpoint(&self.url)
+            .credentials(Credentials::iam_token(token).unwrap())
+            .build()
+            .unwrap()
+    }
+}
+
+/// Reads one request, records it, then answers (so that a test sees the
+/// request as soon as the client has the response).
+async fn serve(
+    mut stream: TcpStream,
+    reply: Canned,
+    log: Arc<Mutex<Vec<RawRequest>>>,
+) -> Option<()> {
+    let mut buffer = Vec::new();
+    let head_end = loop {
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+    };
+    let head = String::from_utf8(buffer[..head_end].to_vec()).ok()?;
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_owned();
+    let target = request_line.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buffer[head_end + 4..].to_vec();
+    while body.len() < length {
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    log.lock().unwrap().push(RawRequest {
+        method,
+        target,
+        headers,
+        body,
+    });
+    tokio::time::sleep(reply.delay).await;
+    let mut response = format!("HTTP/1.1 {} Canned\r\n", reply.status);
+    for (name, value) in &reply.headers {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        reply.body.len()
+    ));
+    let mut bytes = response.into_bytes();
+    bytes.extend_from_slice(&reply.body);
+    let _ = stream.write_all(&bytes).await;
+    let _ = stream.shutdown().await;
+    Some(())
+}
