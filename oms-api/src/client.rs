@@ -138,8 +138,8 @@ const UNDEFINED_HEADERS: &[&str] = &["api-version"];
 
 impl ClientHooks<ClientState> for Client {
     /// Finishes every request: drops headers the service does not define,
-    /// sets the user agent and timeout, and authenticates it last, once
-    /// everything that may be signed is in place.
+    /// sets the user agent (unless set) and timeout, and authenticates it
+    /// last, once everything that is signed is in place.
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -151,11 +151,12 @@ impl ClientHooks<ClientState> for Client {
         }
         request
             .headers_mut()
-            .insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+            .entry(header::USER_AGENT)
+            .or_insert(HeaderValue::from_static(USER_AGENT));
         *request.timeout_mut() = Some(state.timeout);
         state
             .credentials
-            .authenticate(request)
+            .authenticate(request, std::time::SystemTime::now())
             .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
         tracing::debug!(
             operation = info.operation_id,

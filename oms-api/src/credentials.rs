@@ -1,38 +1,63 @@
-//! How requests are authenticated.
+//! How requests are authenticated: an IAM token, or an access key that signs
+//! every request (permanent, or temporary with a security token).
 
 use std::fmt;
+use std::time::SystemTime;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
 use crate::error::ValidationError;
 use crate::secret::Secret;
+use crate::signer::{self, SignableRequest, SigningError, SigningKey};
+use crate::types::ProjectId;
 
 /// The header that carries an IAM token.
 pub const AUTH_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-auth-token");
 
+/// The header that carries the security token of temporary credentials.
+pub const SECURITY_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-security-token");
+
+/// The header that names the project of signed requests.
+pub const PROJECT_ID_HEADER: HeaderName = HeaderName::from_static("x-project-id");
+
 /// An IAM token: 1 to 16384 characters, as the spec requires.
 pub type IamToken = Secret<1, 16384>;
 
+/// The security token of temporary credentials: 1 to 65536 characters.
+pub type SecurityToken = Secret<1, 65536>;
+
 /// The credentials a [`Client`](crate::Client) authenticates with.
 ///
-/// `Debug` shows which kind of credentials these are, never a token or key.
+/// `Debug` shows which kind of credentials these are and the access key,
+/// never a secret key or token.
 ///
 /// ```
 /// use oms_api::Credentials;
 ///
-/// let credentials = Credentials::iam_token("MIIE...token")?;
-/// assert_eq!(format!("{credentials:?}"), "Credentials::IamToken(*** Sensitive Data Redacted ***)");
+/// let token = Credentials::iam_token("MIIE...token")?;
+/// assert_eq!(format!("{token:?}"), "Credentials::IamToken(*** Sensitive Data Redacted ***)");
+///
+/// let keys = Credentials::access_key("MY-AK", "my-secret-key")?
+///     .with_project_id("0123456789abcdef0123456789abcdef")?;
+/// assert!(!format!("{keys:?}").contains("my-secret-key"));
 /// # Ok::<(), oms_api::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Credentials {
     kind: Kind,
+    project_id: Option<ProjectId>,
 }
 
 #[derive(Clone)]
 enum Kind {
     /// Sent as `X-Auth-Token`.
     IamToken(IamToken),
+    /// Signs every request (SDK-HMAC-SHA256); temporary keys add a signed
+    /// `X-Security-Token`.
+    AccessKey {
+        key: SigningKey,
+        security_token: Option<SecurityToken>,
+    },
 }
 
 impl Credentials {
@@ -43,43 +68,177 @@ impl Credentials {
     pub fn iam_token(token: impl Into<String>) -> Result<Self, crate::Error> {
         let token = IamToken::new(token)
             .map_err(|e| ValidationError::new("X-Auth-Token", e.to_string()))?;
-        token_header(&token)?;
+        sensitive_header("X-Auth-Token", token.expose_secret())?;
         Ok(Self {
             kind: Kind::IamToken(token),
+            project_id: None,
         })
     }
 
-    /// Adds what authenticates `request` to it, after everything else has
-    /// been set.
-    pub(crate) fn authenticate(&self, request: &mut reqwest::Request) -> Result<(), crate::Error> {
+    /// A permanent access key (AK) and secret key (SK): every request is
+    /// signed with SDK-HMAC-SHA256, as the official SDKs do.
+    pub fn access_key(
+        access_key: impl Into<String>,
+        secret_key: impl Into<String>,
+    ) -> Result<Self, crate::Error> {
+        let key = SigningKey::new(access_key, secret_key).map_err(key_error)?;
+        Ok(Self {
+            kind: Kind::AccessKey {
+                key,
+                security_token: None,
+            },
+            project_id: None,
+        })
+    }
+
+    /// Temporary credentials: an access key, secret key and security token;
+    /// the token is sent, and signed, as `X-Security-Token`.
+    pub fn temporary_access_key(
+        access_key: impl Into<String>,
+        secret_key: impl Into<String>,
+        security_token: impl Into<String>,
+    ) -> Result<Self, crate::Error> {
+        let key = SigningKey::new(access_key, secret_key).map_err(key_error)?;
+        let token = SecurityToken::new(security_token)
+            .map_err(|e| ValidationError::new("X-Security-Token", e.to_string()))?;
+        sensitive_header("X-Security-Token", token.expose_secret())?;
+        Ok(Self {
+            kind: Kind::AccessKey {
+                key,
+                security_token: Some(token),
+            },
+            project_id: None,
+        })
+    }
+
+    /// The project the credentials work in. Signed requests then carry it in
+    /// a signed `X-Project-Id` header, as the official SDKs send it. Checked
+    /// like the `project_id` path parameter.
+    pub fn with_project_id(mut self, project_id: &str) -> Result<Self, crate::Error> {
+        let project_id = ProjectId::try_from(project_id)
+            .map_err(|e| ValidationError::new("project_id", e.to_string()))?;
+        self.project_id = Some(project_id);
+        Ok(self)
+    }
+
+    /// The project id given with [`with_project_id`](Self::with_project_id).
+    pub fn project_id(&self) -> Option<&str> {
+        self.project_id.as_deref().map(String::as_str)
+    }
+
+    /// The access key, for credentials that sign.
+    pub fn access_key_id(&self) -> Option<&str> {
         match &self.kind {
+            Kind::IamToken(_) => None,
+            Kind::AccessKey { key, .. } => Some(key.access_key()),
+        }
+    }
+
+    /// Adds what authenticates `request` to it. Called last, once everything
+    /// that is signed is in place; with an access key it also replaces the
+    /// query by its canonical form, so that what is signed is what is sent.
+    pub(crate) fn authenticate(
+        &self,
+        request: &mut reqwest::Request,
+        now: SystemTime,
+    ) -> Result<(), AuthError> {
+        let (key, security_token) = match &self.kind {
             Kind::IamToken(token) => {
-                request
-                    .headers_mut()
-                    .insert(AUTH_TOKEN_HEADER, token_header(token)?);
+                let value = sensitive_header("X-Auth-Token", token.expose_secret())?;
+                request.headers_mut().insert(AUTH_TOKEN_HEADER, value);
+                return Ok(());
             }
+            Kind::AccessKey {
+                key,
+                security_token,
+            } => (key, security_token),
+        };
+        let headers = request.headers_mut();
+        if let Some(project_id) = &self.project_id {
+            let value = HeaderValue::from_str(project_id).map_err(|_| {
+                ValidationError::new("project_id", "contains characters not allowed in a header")
+            })?;
+            headers.insert(PROJECT_ID_HEADER, value);
+        }
+        if let Some(token) = security_token {
+            headers.insert(
+                SECURITY_TOKEN_HEADER,
+                sensitive_header("X-Security-Token", token.expose_secret())?,
+            );
+        }
+        let body = match request.body() {
+            None => &[][..],
+            Some(body) => body.as_bytes().ok_or(SigningError::StreamingBody)?,
+        };
+        let signed = signer::sign(
+            &SignableRequest {
+                method: request.method().as_str(),
+                url: request.url(),
+                headers: request.headers(),
+                body,
+            },
+            key,
+            now,
+        )?;
+        let query = (!signed.canonical_query.is_empty()).then_some(signed.canonical_query.as_str());
+        request.url_mut().set_query(query);
+        for (name, value) in signed.headers {
+            request.headers_mut().insert(name, value);
         }
         Ok(())
     }
 }
 
-/// The token as a header value marked sensitive (so that `http` never
-/// prints it).
-fn token_header(token: &IamToken) -> Result<HeaderValue, ValidationError> {
-    let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
-        ValidationError::new(
-            "X-Auth-Token",
-            "contains characters not allowed in a header",
-        )
-    })?;
+/// Why a request could not be authenticated.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AuthError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("cannot sign the request: {0}")]
+    Signing(#[from] SigningError),
+}
+
+fn key_error(error: SigningError) -> ValidationError {
+    ValidationError::new("credentials", error.to_string())
+}
+
+/// `value` as a header value marked sensitive, so that `http` never prints
+/// it; `header` names it in the error.
+fn sensitive_header(header: &'static str, value: &str) -> Result<HeaderValue, ValidationError> {
+    let mut value = HeaderValue::from_str(value)
+        .map_err(|_| ValidationError::new(header, "contains characters not allowed in a header"))?;
     value.set_sensitive(true);
     Ok(value)
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = crate::secret::REDACTED;
         match &self.kind {
-            Kind::IamToken(_) => write!(f, "Credentials::IamToken({})", crate::secret::REDACTED),
+            Kind::IamToken(_) => write!(f, "Credentials::IamToken({redacted})")?,
+            Kind::AccessKey {
+                key,
+                security_token,
+            } => {
+                let kind = if security_token.is_some() {
+                    "TemporaryAccessKey"
+                } else {
+                    "AccessKey"
+                };
+                write!(
+                    f,
+                    "Credentials::{kind}(access_key: {}, secret_key: {redacted}",
+                    key.access_key()
+                )?;
+                if security_token.is_some() {
+                    write!(f, ", security_token: {redacted}")?;
+                }
+                f.write_str(")")?;
+            }
         }
+        if let Some(project_id) = &self.project_id {
+            write!(f, " in project {}", project_id.as_str())?;
+        }
+        Ok(())
     }
 }

@@ -9,11 +9,15 @@ mod generated;
 pub mod local;
 mod region;
 mod secret;
+pub mod signer;
 
 pub use client::{
     ClientBuilder, ClientState, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT,
 };
-pub use credentials::{AUTH_TOKEN_HEADER, Credentials, IamToken};
+pub use credentials::{
+    AUTH_TOKEN_HEADER, Credentials, IamToken, PROJECT_ID_HEADER, SECURITY_TOKEN_HEADER,
+    SecurityToken,
+};
 pub use error::{Error, REQUEST_ID_HEADER, ServiceError, ValidationError};
 pub use generated::{Client, builder, types};
 pub use progenitor_client::{ClientInfo, ResponseValue};
