@@ -2,9 +2,11 @@
 //! that uses this crate (feature `local-server`).
 //!
 //! It implements StartSyncTask over real HTTP with in-memory sync tasks,
-//! checks the IAM token, answers errors the way OMS and its API gateway do
-//! (with `X-Request-Id` on every response), and records every request it
-//! receives so that tests can inspect the wire.
+//! authenticates like the API gateway — an IAM token, or an SDK-HMAC-SHA256
+//! signature that it recomputes with [`crate::signer`] and refuses with
+//! `401 APIGW.0301` when it does not match —, answers errors the way OMS and
+//! its gateway do (with `X-Request-Id` on every response), and records every
+//! request it receives so that tests can inspect the wire.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -50,7 +52,12 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use http::{HeaderMap, HeaderName, HeaderValue};
+use sha2::{Digest, Sha256};
+
+use crate::credentials::SecurityToken;
 use crate::secret::REDACTED;
+use crate::signer::{self, SigningKey};
 
 /// The largest body the API gateway accepts (12 MB).
 const MAX_BODY: usize = 12 * 1024 * 1024;
@@ -76,14 +83,79 @@ pub enum TaskStatus {
 }
 
 /// Configures a [`LocalOms`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[must_use]
 pub struct LocalOmsBuilder {
     iam_token: Option<String>,
+    keys: Vec<Key>,
+    check_clock_skew: bool,
     tasks: Vec<(String, TaskStatus)>,
 }
 
+impl Default for LocalOmsBuilder {
+    fn default() -> Self {
+        Self {
+            iam_token: None,
+            keys: Vec::new(),
+            check_clock_skew: true,
+            tasks: Vec::new(),
+        }
+    }
+}
+
+/// An access key the local OMS accepts signatures of.
+#[derive(Debug, Clone)]
+struct Key {
+    signing: SigningKey,
+    security_token: Option<SecurityToken>,
+}
+
 impl LocalOmsBuilder {
+    /// Accepts requests signed with this access key and secret key. Default:
+    /// no keys, so every signed request is refused.
+    ///
+    /// # Panics
+    ///
+    /// When the keys are malformed (see [`SigningKey::new`]).
+    pub fn access_key(mut self, access_key: &str, secret_key: &str) -> Self {
+        self.keys.push(Key {
+            signing: SigningKey::new(access_key, secret_key)
+                .expect("well-formed keys for the local OMS"),
+            security_token: None,
+        });
+        self
+    }
+
+    /// Accepts requests signed with these temporary credentials, which must
+    /// also carry (and sign) `X-Security-Token: <security_token>`.
+    ///
+    /// # Panics
+    ///
+    /// When the keys or the token are malformed.
+    pub fn temporary_access_key(
+        mut self,
+        access_key: &str,
+        secret_key: &str,
+        security_token: &str,
+    ) -> Self {
+        self.keys.push(Key {
+            signing: SigningKey::new(access_key, secret_key)
+                .expect("well-formed keys for the local OMS"),
+            security_token: Some(
+                SecurityToken::new(security_token).expect("a well-formed security token"),
+            ),
+        });
+        self
+    }
+
+    /// Whether a signature whose `X-Sdk-Date` is more than 15 minutes from
+    /// the local clock is refused, as the gateway does. Default: `true`
+    /// (turn it off to replay requests signed at a fixed date).
+    pub fn check_clock_skew(mut self, check: bool) -> Self {
+        self.check_clock_skew = check;
+        self
+    }
+
     /// Accepts only this IAM token. Default: any non-empty `X-Auth-Token`.
     pub fn iam_token(mut self, token: impl Into<String>) -> Self {
         self.iam_token = Some(token.into());
@@ -103,6 +175,8 @@ impl LocalOmsBuilder {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             iam_token: self.iam_token,
+            keys: self.keys,
+            check_clock_skew: self.check_clock_skew,
             ids: RandomState::new(),
             served: AtomicU64::new(0),
             state: Mutex::new(State {
@@ -278,6 +352,8 @@ fn mask_secret_fields(value: &mut Value) {
 
 struct Shared {
     iam_token: Option<String>,
+    keys: Vec<Key>,
+    check_clock_skew: bool,
     ids: RandomState,
     served: AtomicU64,
     state: Mutex<State>,
@@ -400,21 +476,103 @@ impl Shared {
         }
     }
 
+    /// Authenticates like the API gateway: a signature when `Authorization`
+    /// is present, else an IAM token.
     fn authenticate(&self, request: &RecordedRequest, request_id: &str) -> Result<(), Answer> {
-        let accepted = match (request.header("x-auth-token"), &self.iam_token) {
-            (Some(token), Some(expected)) => token == expected,
-            (Some(token), None) => !token.is_empty(),
-            (None, _) => false,
+        let outcome = match request.header("authorization") {
+            Some(authorization) => self.verify_signature(request, authorization),
+            None => match (request.header("x-auth-token"), &self.iam_token) {
+                (Some(token), Some(expected)) if token == expected => Ok(()),
+                (Some(token), None) if !token.is_empty() => Ok(()),
+                (Some(_), _) => Err("verify token failed"),
+                (None, _) => Err("no X-Auth-Token and no Authorization header"),
+            },
         };
-        if accepted {
-            Ok(())
-        } else {
-            Err(gateway_error(
+        outcome.map_err(|why| {
+            gateway_error(
                 StatusCode::UNAUTHORIZED,
                 "APIGW.0301",
-                "Incorrect IAM authentication information: verify token failed",
+                &format!("Incorrect IAM authentication information: {why}"),
                 request_id,
-            ))
+            )
+        })
+    }
+
+    /// Recomputes the signature over the request as received.
+    fn verify_signature(
+        &self,
+        request: &RecordedRequest,
+        authorization: &str,
+    ) -> Result<(), &'static str> {
+        let parsed =
+            signer::Authorization::parse(authorization).ok_or("malformed Authorization header")?;
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.signing.access_key() == parsed.access_key)
+            .ok_or("unknown access key")?;
+        let signed = |name: &str| parsed.signed_headers.iter().any(|n| n == name);
+        if !signed("host") || !signed("x-sdk-date") {
+            return Err("host and x-sdk-date must be signed");
+        }
+        let date = request.header("x-sdk-date").ok_or("no X-Sdk-Date")?;
+        let time = signer::parse_date(date).map_err(|_| "malformed X-Sdk-Date")?;
+        if self.check_clock_skew {
+            let now = std::time::SystemTime::now();
+            let skew = match now.duration_since(time) {
+                Ok(behind) => behind,
+                Err(ahead) => ahead.duration(),
+            };
+            if skew > signer::MAX_CLOCK_SKEW {
+                return Err("signature expired");
+            }
+        }
+        if let Some(expected) = &key.security_token {
+            let sent = request
+                .header("x-security-token")
+                .ok_or("no X-Security-Token")?;
+            if sent != expected.expose_secret() || !signed("x-security-token") {
+                return Err("X-Security-Token missing, wrong or not signed");
+            }
+        }
+        let mut headers = HeaderMap::new();
+        for name in &parsed.signed_headers {
+            let name =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| "bad signed header name")?;
+            for (received, value) in &request.headers {
+                if received == name.as_str() {
+                    headers.append(
+                        name.clone(),
+                        HeaderValue::from_str(value).map_err(|_| "bad header value")?,
+                    );
+                }
+            }
+            if !headers.contains_key(&name) {
+                return Err("a signed header is missing");
+            }
+        }
+        let payload_hash = match request.header(signer::CONTENT_SHA256_HEADER.as_str()) {
+            Some(hash) => hash.to_owned(),
+            None => hex::encode(Sha256::digest(&request.body)),
+        };
+        let query = request.target.split_once('?').map_or("", |(_, q)| q);
+        let canonical = signer::canonical_request(
+            &request.method,
+            request.path(),
+            &signer::canonical_query(query),
+            &headers,
+            &parsed.signed_headers,
+            &payload_hash,
+        )
+        .map_err(|_| "a signed header is not UTF-8")?;
+        let expected = signer::signature(
+            key.signing.secret_key().expose_secret(),
+            &signer::string_to_sign(date, &canonical),
+        );
+        if expected == parsed.signature {
+            Ok(())
+        } else {
+            Err("signature mismatch")
         }
     }
 

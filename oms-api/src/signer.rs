@@ -97,6 +97,11 @@ impl SigningKey {
     pub fn access_key(&self) -> &str {
         &self.access_key
     }
+
+    /// The secret key.
+    pub fn secret_key(&self) -> &SecretKey {
+        &self.secret_key
+    }
 }
 
 impl fmt::Debug for SigningKey {
