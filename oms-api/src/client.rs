@@ -8,6 +8,7 @@ use reqwest::header::{self, HeaderValue};
 use crate::Client;
 use crate::credentials::Credentials;
 use crate::error::{Error, ValidationError, decode_error_body};
+use crate::provider::{self, CredentialsChain, Environment};
 use crate::region::{Endpoint, Region};
 
 /// The `User-Agent` of every request: this crate's name and version.
@@ -52,7 +53,9 @@ impl Client {
 #[derive(Debug, Default)]
 #[must_use]
 pub struct ClientBuilder {
+    region: Option<Region>,
     endpoint: Option<Result<Endpoint, ValidationError>>,
+    environment: Option<Environment>,
     credentials: Option<Credentials>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
@@ -60,23 +63,36 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sends requests to the OMS endpoint of `region`. No default: a region
-    /// or an [`endpoint`](Self::endpoint) is required.
+    /// Sends requests to the OMS endpoint of `region`: the one in
+    /// `HUAWEICLOUD_SDK_REGION_OMS_<REGION>` when set, else the built-in
+    /// table's (see [`provider::region_endpoint`]). An explicit
+    /// [`endpoint`](Self::endpoint) wins over it. No default: a region or an
+    /// endpoint is required.
     pub fn region(mut self, region: Region) -> Self {
-        self.endpoint = Some(Ok(region.into()));
+        self.region = Some(region);
         self
     }
 
     /// Sends requests to `url`, an `http` or `https` base URL (checked by
-    /// [`build`](Self::build)). Replaces a region set before.
+    /// [`build`](Self::build)).
     pub fn endpoint(mut self, url: &str) -> Self {
         self.endpoint = Some(Endpoint::parse(url));
         self
     }
 
-    /// Authenticates every request with `credentials`. Required.
+    /// Authenticates every request with `credentials`. Default: the
+    /// [`CredentialsChain`] (environment, then profile file), resolved by
+    /// [`build`](Self::build).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// Where [`build`](Self::build) reads region endpoint overrides and, when
+    /// no credentials are given, the credentials chain. Default: the process
+    /// environment.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
         self
     }
 
@@ -105,14 +121,26 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client, checking the endpoint and that credentials are set.
+    /// Builds the client: resolves the endpoint (explicit endpoint, then
+    /// the region's override in the environment, then the built-in table)
+    /// and the credentials.
     pub fn build(self) -> Result<Client, Error> {
-        let endpoint = self.endpoint.ok_or_else(|| {
-            ValidationError::new("endpoint", "is required: set a region or an endpoint")
-        })??;
-        let credentials = self
-            .credentials
-            .ok_or_else(|| ValidationError::new("credentials", "are required"))?;
+        let environment = self.environment.unwrap_or_else(Environment::process);
+        let endpoint = match (self.endpoint, self.region) {
+            (Some(endpoint), _) => endpoint?,
+            (None, Some(region)) => provider::region_endpoint(region, &environment)?,
+            (None, None) => {
+                return Err(ValidationError::new(
+                    "endpoint",
+                    "is required: set a region or an endpoint",
+                )
+                .into());
+            }
+        };
+        let credentials = match self.credentials {
+            Some(credentials) => credentials,
+            None => CredentialsChain::new().environment(environment).resolve()?,
+        };
         let http_client = match self.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()

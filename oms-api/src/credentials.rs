@@ -199,7 +199,11 @@ pub(crate) enum AuthError {
 }
 
 fn key_error(error: SigningError) -> ValidationError {
-    ValidationError::new("credentials", error.to_string())
+    let field = match error {
+        SigningError::InvalidAccessKey => "access_key",
+        _ => "secret_key",
+    };
+    ValidationError::new(field, error.to_string())
 }
 
 /// `value` as a header value marked sensitive, so that `http` never prints

@@ -22,6 +22,9 @@ pub enum Error {
     /// An input broke a rule of the spec; nothing was sent.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// A credential or endpoint source is incomplete or malformed.
+    #[error(transparent)]
+    Config(#[from] crate::provider::ConfigError),
     /// The request could not be authenticated (for example, it could not be
     /// signed); nothing was sent.
     #[error("cannot authenticate the request: {0}")]

@@ -7,6 +7,7 @@ mod error;
 mod generated;
 #[cfg(feature = "local-server")]
 pub mod local;
+pub mod provider;
 mod region;
 mod secret;
 pub mod signer;

@@ -81,12 +81,9 @@ impl SigningKey {
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && b != b',');
         if !well_formed {
-            return Err(SigningError::InvalidKey(
-                "the access key must be 1 to 1024 visible ASCII characters without `,`",
-            ));
+            return Err(SigningError::InvalidAccessKey);
         }
-        let secret_key = SecretKey::new(secret_key)
-            .map_err(|_| SigningError::InvalidKey("the secret key must be 1 to 1024 characters"))?;
+        let secret_key = SecretKey::new(secret_key).map_err(|_| SigningError::InvalidSecretKey)?;
         Ok(Self {
             access_key,
             secret_key,
@@ -117,9 +114,12 @@ impl fmt::Debug for SigningKey {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SigningError {
-    /// A key is malformed.
-    #[error("{0}")]
-    InvalidKey(&'static str),
+    /// The access key is malformed.
+    #[error("must be 1 to 1024 visible ASCII characters without `,`")]
+    InvalidAccessKey,
+    /// The secret key is malformed.
+    #[error("must be 1 to 1024 characters")]
+    InvalidSecretKey,
     /// The URL has no host to sign.
     #[error("the URL has no host")]
     NoHost,

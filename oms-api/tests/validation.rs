@@ -256,14 +256,14 @@ fn building_a_client_requires_an_endpoint_and_credentials() {
         .build()
         .unwrap_err();
     assert!(error.to_string().starts_with("invalid endpoint"), "{error}");
+    // Without credentials the chain is asked; here it finds nothing.
+    let no_variables = oms_api::provider::Environment::from_pairs::<&str, &str>([]);
     let error = oms_api::Client::builder()
         .region(oms_api::Region::CnNorth4)
+        .environment(no_variables)
         .build()
         .unwrap_err();
-    assert!(
-        error.to_string().starts_with("invalid credentials"),
-        "{error}"
-    );
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
     let error = oms_api::Client::builder()
         .endpoint("not a url")
         .credentials(Credentials::iam_token("t").unwrap())

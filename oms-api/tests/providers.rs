@@ -1,0 +1,298 @@
+//! The credential and endpoint providers: lookup order, errors that name
+//! the source and the key, and no secret value anywhere.
+
+use std::path::PathBuf;
+
+use oms_api::provider::{CredentialsChain, Environment, region_endpoint_var};
+use oms_api::{Client, ClientInfo, Credentials, Error, Region};
+
+const CANARY: &str = "CANARY-sk-4b1d-NEVER-PRINT";
+
+/// A file under the system's temporary folder, unique to the test.
+fn profile(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("oms-api-providers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn env(pairs: &[(&str, &str)]) -> Environment {
+    Environment::from_pairs(pairs.iter().copied())
+}
+
+fn assert_hidden(text: &str) {
+    assert!(!text.contains(CANARY), "shows the secret: {text}");
+}
+
+#[test]
+fn explicit_wins_over_the_environment() {
+    let explicit = Credentials::access_key("EXPLICIT", "sk").unwrap();
+    let resolved = CredentialsChain::new()
+        .explicit(explicit)
+        .environment(env(&[
+            ("HUAWEICLOUD_SDK_AK", "FROMENV"),
+            ("HUAWEICLOUD_SDK_SK", CANARY),
+        ]))
+        .resolve()
+        .unwrap();
+    assert_eq!(resolved.access_key_id(), Some("EXPLICIT"));
+}
+
+#[test]
+fn the_environment_wins_over_the_profile_file() {
+    let path = profile("env-wins", "[basic]\nak = FROMFILE\nsk = file-sk\n");
+    let chain = CredentialsChain::new().profile_file(&path);
+    let resolved = chain
+        .clone()
+        .environment(env(&[
+            ("HUAWEICLOUD_SDK_AK", "FROMENV"),
+            ("HUAWEICLOUD_SDK_SK", "env-sk"),
+        ]))
+        .resolve()
+        .unwrap();
+    assert_eq!(resolved.access_key_id(), Some("FROMENV"));
+    // Without the variables, the file is used.
+    let resolved = chain.environment(env(&[])).resolve().unwrap();
+    assert_eq!(resolved.access_key_id(), Some("FROMFILE"));
+}
+
+#[test]
+fn reads_the_seed_variable_names_too() {
+    let resolved = CredentialsChain::new()
+        .environment(env(&[
+            ("CLOUD_SDK_AK", "SEEDAK"),
+            ("CLOUD_SDK_SK", "seed-sk"),
+        ]))
+        .resolve()
+        .unwrap();
+    assert_eq!(resolved.access_key_id(), Some("SEEDAK"));
+}
+
+#[test]
+fn reads_temporary_keys_and_project_id_from_the_environment() {
+    let resolved = CredentialsChain::new()
+        .environment(env(&[
+            ("HUAWEICLOUD_SDK_AK", "TEMPAK"),
+            ("HUAWEICLOUD_SDK_SK", CANARY),
+            ("HUAWEICLOUD_SDK_SECURITY_TOKEN", CANARY),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", "project-1"),
+        ]))
+        .resolve()
+        .unwrap();
+    let debug = format!("{resolved:?}");
+    assert!(
+        debug.starts_with("Credentials::TemporaryAccessKey(access_key: TEMPAK"),
+        "{debug}"
+    );
+    assert_eq!(resolved.project_id(), Some("project-1"));
+    assert_hidden(&debug);
+}
+
+#[test]
+fn reads_an_iam_token_from_the_environment_when_no_keys_are_set() {
+    let resolved = CredentialsChain::new()
+        .environment(env(&[("HUAWEICLOUD_SDK_AUTH_TOKEN", CANARY)]))
+        .resolve()
+        .unwrap();
+    assert_eq!(resolved.access_key_id(), None);
+    assert_hidden(&format!("{resolved:?}"));
+}
+
+#[test]
+fn reads_the_profile_file_named_by_the_environment() {
+    let path = profile(
+        "named",
+        "[basic]\nak = NAMED\nsk = named-sk\nproject_id = p-9\n",
+    );
+    let resolved = CredentialsChain::new()
+        .environment(env(&[(
+            "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+            path.to_str().unwrap(),
+        )]))
+        .resolve()
+        .unwrap();
+    assert_eq!(
+        (resolved.access_key_id(), resolved.project_id()),
+        (Some("NAMED"), Some("p-9"))
+    );
+}
+
+#[test]
+fn reads_the_default_profile_file_under_home() {
+    let home = profile("home-marker", "");
+    let home = home.parent().unwrap().join("home");
+    std::fs::create_dir_all(home.join(".huaweicloud")).unwrap();
+    std::fs::write(
+        home.join(".huaweicloud/credentials"),
+        "[basic]\nak=HOMEAK\nsk=home-sk\n",
+    )
+    .unwrap();
+    let resolved = CredentialsChain::new()
+        .environment(env(&[("HOME", home.to_str().unwrap())]))
+        .resolve()
+        .unwrap();
+    assert_eq!(resolved.access_key_id(), Some("HOMEAK"));
+}
+
+#[test]
+fn incomplete_or_malformed_sources_name_the_source_and_key_but_not_the_value() {
+    let no_basic = profile("no-basic", &format!("[other]\nak = A\nsk = {CANARY}\n"));
+    let no_sk = profile("no-sk", "[basic]\nak = A\n");
+    let not_ini = profile("not-ini", &format!("[basic\nsk = {CANARY}\n"));
+    let bad_ak = profile("bad-ak", &format!("[basic]\nak = A,B\nsk = {CANARY}\n"));
+    let missing = std::env::temp_dir().join("oms-api-no-such-credentials-file");
+    let cases: Vec<(CredentialsChain, &str, &str)> = vec![
+        (
+            CredentialsChain::new().environment(env(&[("HUAWEICLOUD_SDK_AK", "A")])),
+            "environment",
+            "HUAWEICLOUD_SDK_SK",
+        ),
+        (
+            CredentialsChain::new().environment(env(&[("HUAWEICLOUD_SDK_SK", CANARY)])),
+            "environment",
+            "HUAWEICLOUD_SDK_AK",
+        ),
+        (
+            CredentialsChain::new().environment(env(&[
+                ("HUAWEICLOUD_SDK_AK", "A"),
+                ("HUAWEICLOUD_SDK_SK", CANARY),
+                ("HUAWEICLOUD_SDK_SECURITY_TOKEN", &format!("{CANARY}\n")),
+            ])),
+            "environment",
+            "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        ),
+        (
+            CredentialsChain::new().environment(env(&[
+                ("HUAWEICLOUD_SDK_AK", "A"),
+                ("HUAWEICLOUD_SDK_SK", CANARY),
+                ("HUAWEICLOUD_SDK_PROJECT_ID", ".."),
+            ])),
+            "environment",
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+        ),
+        (
+            CredentialsChain::new()
+                .environment(env(&[]))
+                .profile_file(&no_basic),
+            "profile file",
+            "[basic]",
+        ),
+        (
+            CredentialsChain::new()
+                .environment(env(&[]))
+                .profile_file(&no_sk),
+            "profile file",
+            "[basic] sk",
+        ),
+        (
+            CredentialsChain::new()
+                .environment(env(&[]))
+                .profile_file(&not_ini),
+            "profile file",
+            "file",
+        ),
+        (
+            CredentialsChain::new()
+                .environment(env(&[]))
+                .profile_file(&bad_ak),
+            "profile file",
+            "ak",
+        ),
+        (
+            CredentialsChain::new()
+                .environment(env(&[]))
+                .profile_file(&missing),
+            "profile file",
+            "file",
+        ),
+        (
+            CredentialsChain::new().environment(env(&[(
+                "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+                missing.to_str().unwrap(),
+            )])),
+            "profile file",
+            "file",
+        ),
+        (
+            CredentialsChain::new().environment(env(&[])),
+            "credentials",
+            "chain",
+        ),
+    ];
+    for (chain, origin, key) in cases {
+        assert_hidden(&format!("{chain:?}"));
+        let error = chain.resolve().unwrap_err();
+        assert!(error.origin().starts_with(origin), "{error}");
+        assert_eq!(error.key(), key, "{error}");
+        assert_hidden(&format!("{error} {error:?}"));
+    }
+}
+
+#[test]
+fn a_region_endpoint_comes_from_the_environment_before_the_table() {
+    assert_eq!(
+        region_endpoint_var(Region::CnNorth4),
+        "HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4"
+    );
+    let credentials = Credentials::access_key("AK", "sk").unwrap();
+    let build = |pairs: &[(&str, &str)]| {
+        Client::builder()
+            .region(Region::CnNorth4)
+            .credentials(credentials.clone())
+            .environment(env(pairs))
+            .build()
+    };
+    assert_eq!(
+        build(&[]).unwrap().baseurl(),
+        "https://oms.cn-north-4.myhuaweicloud.com"
+    );
+    let overridden = build(&[(
+        "HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4",
+        " https://a.example , https://b.example",
+    )])
+    .unwrap();
+    assert_eq!(overridden.baseurl(), "https://a.example");
+    let error = build(&[("HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4", "ftp://x")]).unwrap_err();
+    assert!(matches!(error, Error::Config(_)), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "environment: HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4 is invalid: must use http or https"
+    );
+    // An explicit endpoint wins over both.
+    let explicit = Client::builder()
+        .region(Region::CnNorth4)
+        .endpoint("http://127.0.0.1:9")
+        .credentials(credentials.clone())
+        .environment(env(&[(
+            "HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4",
+            "https://a.example",
+        )]))
+        .build()
+        .unwrap();
+    assert_eq!(explicit.baseurl(), "http://127.0.0.1:9");
+}
+
+#[test]
+fn a_client_without_credentials_uses_the_chain() {
+    let client = Client::builder()
+        .endpoint("http://127.0.0.1:9")
+        .environment(env(&[
+            ("HUAWEICLOUD_SDK_AK", "CHAINAK"),
+            ("HUAWEICLOUD_SDK_SK", CANARY),
+        ]))
+        .build()
+        .unwrap();
+    assert_hidden(&format!("{client:?}"));
+    let error = Client::builder()
+        .endpoint("http://127.0.0.1:9")
+        .environment(env(&[]))
+        .build()
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("credentials: chain found nothing"),
+        "{error}"
+    );
+}
