@@ -5,24 +5,32 @@
 //!     --project-id P --sync-task-id ID [--region cn-north-4 | --endpoint URL]
 //! ```
 //!
-//! Credentials come from the environment, never from flags: an IAM token in
-//! `HUAWEICLOUD_SDK_AUTH_TOKEN`. The task's keys come from `OMS_SRC_AK`,
+//! Credentials come from the environment or the profile file, never from
+//! flags (see `oms_api::provider::CredentialsChain`): an access key and
+//! secret key in `HUAWEICLOUD_SDK_AK`/`HUAWEICLOUD_SDK_SK` (or the seed's
+//! `CLOUD_SDK_AK`/`CLOUD_SDK_SK`), which sign every request, or an IAM token
+//! in `HUAWEICLOUD_SDK_AUTH_TOKEN`. The task's keys come from `OMS_SRC_AK`,
 //! `OMS_SRC_SK`, `OMS_DST_AK` and `OMS_DST_SK`.
 //!
 //! With no endpoint, no region and no credentials, the program starts an
-//! embedded OMS on 127.0.0.1, calls it, and prints what was sent (secrets
-//! masked) and what came back; with no arguments at all it uses sample ids
-//! and keys, so it runs anywhere.
+//! embedded OMS on 127.0.0.1 that verifies request signatures, signs its
+//! call with sample keys, and prints what was sent (secrets masked) and what
+//! came back; with no arguments at all it uses sample ids too, so it runs
+//! anywhere.
 
 use std::process::ExitCode;
 
 use oms_api::local::{LocalOms, TaskStatus};
-use oms_api::{Client, Credentials, Error, Region};
+use oms_api::provider::{self, CredentialsChain};
+use oms_api::{Client, Credentials, Error, Region, ValidationError};
 
 const USAGE: &str =
     "usage: start_sync_task [--project-id ID --sync-task-id ID] [--region REGION | --endpoint URL]
 
-Credentials (environment): HUAWEICLOUD_SDK_AUTH_TOKEN (an IAM token).
+Credentials (environment): HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or
+CLOUD_SDK_AK and CLOUD_SDK_SK), optionally HUAWEICLOUD_SDK_SECURITY_TOKEN and
+HUAWEICLOUD_SDK_PROJECT_ID; or HUAWEICLOUD_SDK_AUTH_TOKEN (an IAM token); or
+the [basic] section of ~/.huaweicloud/credentials.
 Task keys (environment): OMS_DST_AK, OMS_DST_SK (required against a real
 endpoint), OMS_SRC_AK, OMS_SRC_SK (optional).
 Without an endpoint, a region and credentials, an embedded local OMS is used.";
@@ -87,38 +95,52 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The sample access key the demo signs with, and the embedded OMS accepts.
+const SAMPLE_ACCESS_KEY: &str = "DEMOAKDEMOAKDEMOAK01";
+const SAMPLE_SECRET_KEY: &str = "demo-secret-key-not-a-real-one";
+
 async fn run(args: Args) -> Result<(), Error> {
-    let token = env("HUAWEICLOUD_SDK_AUTH_TOKEN");
     let remote = args.region.is_some() || args.endpoint.is_some();
-    if !remote && token.is_none() {
-        return run_locally(args).await;
-    }
-    let credentials = match token {
-        Some(token) => Credentials::iam_token(token)?,
-        None => {
-            eprintln!("no credentials: set HUAWEICLOUD_SDK_AUTH_TOKEN");
-            return Err(oms_api::ValidationError::new("credentials", "are required").into());
-        }
-    };
-    let mut builder = Client::builder().credentials(credentials);
-    builder = match (&args.region, &args.endpoint) {
-        (Some(region), _) => builder.region(region.parse::<Region>()?),
-        (_, Some(endpoint)) => builder.endpoint(endpoint),
-        (None, None) => {
-            return Err(oms_api::ValidationError::new(
+    if !remote {
+        if credentials_in_environment() {
+            return Err(ValidationError::new(
                 "endpoint",
-                "is required: give --region or --endpoint",
+                "is required with credentials: give --region or --endpoint",
             )
             .into());
         }
+        return run_locally(args).await;
+    }
+    let project_id = args.project_id.ok_or_else(|| {
+        ValidationError::new("--project-id", "is required with --region or --endpoint")
+    })?;
+    let sync_task_id = args.sync_task_id.ok_or_else(|| {
+        ValidationError::new("--sync-task-id", "is required with --region or --endpoint")
+    })?;
+    let mut credentials = CredentialsChain::new().resolve()?;
+    if credentials.project_id().is_none() {
+        // Signed requests name their project in X-Project-Id.
+        credentials = credentials.with_project_id(&project_id)?;
+    }
+    let builder = Client::builder().credentials(credentials);
+    let builder = match (&args.region, &args.endpoint) {
+        (Some(region), _) => builder.region(region.parse::<Region>()?),
+        (_, Some(endpoint)) => builder.endpoint(endpoint),
+        (None, None) => unreachable!("remote means a region or an endpoint"),
     };
-    let client = builder.build()?;
-    let project_id = args.project_id.unwrap_or_default();
-    let sync_task_id = args.sync_task_id.unwrap_or_default();
-    start(&client, &project_id, &sync_task_id).await
+    start(&builder.build()?, &project_id, &sync_task_id).await
 }
 
-/// Runs the call against an embedded OMS and shows both sides of the wire.
+fn credentials_in_environment() -> bool {
+    provider::ACCESS_KEY_VARS
+        .iter()
+        .chain(provider::SECRET_KEY_VARS)
+        .chain([&provider::AUTH_TOKEN_VAR])
+        .any(|name| env(name).is_some())
+}
+
+/// Runs the call against an embedded OMS that verifies signatures, and
+/// shows both sides of the wire.
 async fn run_locally(args: Args) -> Result<(), Error> {
     let project_id = args
         .project_id
@@ -127,21 +149,31 @@ async fn run_locally(args: Args) -> Result<(), Error> {
         .sync_task_id
         .unwrap_or_else(|| SAMPLE_SYNC_TASK_ID.to_owned());
     let oms = LocalOms::builder()
+        .access_key(SAMPLE_ACCESS_KEY, SAMPLE_SECRET_KEY)
         .sync_task(sync_task_id.clone(), TaskStatus::Stopped)
         .start()
         .await
-        .map_err(|e| oms_api::ValidationError::new("local OMS", e.to_string()))?;
+        .map_err(|e| ValidationError::new("local OMS", e.to_string()))?;
     println!(
-        "No endpoint and no credentials given: using an embedded OMS at {}.\n",
+        "No endpoint and no credentials given: using an embedded OMS at {} that verifies\nSDK-HMAC-SHA256 signatures, and the sample access key {SAMPLE_ACCESS_KEY}.\n",
         oms.base_url()
     );
+    let credentials = Credentials::access_key(SAMPLE_ACCESS_KEY, SAMPLE_SECRET_KEY)?
+        .with_project_id(&project_id)?;
     let client = Client::builder()
         .endpoint(&oms.base_url())
-        .credentials(Credentials::iam_token("sample-iam-token")?)
+        .credentials(credentials)
         .build()?;
     let result = start(&client, &project_id, &sync_task_id).await;
     if let Some(sent) = oms.requests().last() {
         println!("\nWhat was sent (secrets masked):\n\n{}", sent.redacted());
+    }
+    if result.is_ok() {
+        println!(
+            "The embedded OMS recomputed the signature and accepted it; the task is now {:?}.",
+            oms.task_status(&sync_task_id)
+                .expect("the sample task exists")
+        );
     }
     result
 }
