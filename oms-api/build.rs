@@ -3,6 +3,7 @@
 fn main() {
     oms_api_build::configure()
         .derive("schemars::JsonSchema")
+        .httpmock_file_name("oms_api_httpmock.rs")
         .compile("../openapi/oms.yaml")
         .unwrap_or_else(|e| panic!("generating the OMS client: {}", error_chain(&e)));
 }

@@ -31,18 +31,19 @@
 //!   `progenitor_client::ClientHooks`; authentication lives there.
 
 mod conversion_errors;
+mod extensions;
 mod optional_setters;
+mod rules;
 
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
+use openapiv3::OpenAPI;
 use progenitor_impl::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
 
-/// The extension that marks a component schema as a secret.
-pub const SECRET_EXTENSION: &str = "x-oms-secret";
+pub use extensions::{OPEN_ENUM as OPEN_ENUM_EXTENSION, SECRET as SECRET_EXTENSION};
 
 /// The command that regenerates everything this crate emits, named in the
 /// `@generated` header.
@@ -72,11 +73,13 @@ pub enum Error {
         #[source]
         source: serde_yaml::Error,
     },
-    /// A schema marked `x-oms-secret` is not a bounded string.
-    #[error("schema {schema} is marked {SECRET_EXTENSION} but {problem}")]
-    Secret {
+    /// One of the spec's `x-oms-*` extensions is misused.
+    #[error("schema {schema}: {extension} {problem}")]
+    Extension {
         /// The schema's name in `components.schemas`.
         schema: String,
+        /// The extension.
+        extension: &'static str,
         /// What is wrong with it.
         problem: &'static str,
     },
@@ -115,8 +118,12 @@ pub fn compile(spec: impl AsRef<Path>) -> Result<PathBuf, Error> {
 #[derive(Debug, Clone)]
 pub struct Builder {
     secret_type: String,
+    open_enum_type: String,
+    types_path: String,
+    rules_path: String,
     inner_type: String,
     out_file_name: String,
+    httpmock_file_name: Option<String>,
     emit_rerun_if_changed: Option<bool>,
     derives: Vec<String>,
 }
@@ -125,8 +132,12 @@ impl Default for Builder {
     fn default() -> Self {
         Self {
             secret_type: "crate::Secret".to_owned(),
+            open_enum_type: "crate::OpenEnum".to_owned(),
+            types_path: "crate::types".to_owned(),
+            rules_path: "crate::rules".to_owned(),
             inner_type: "crate::ClientState".to_owned(),
             out_file_name: "oms_api.rs".to_owned(),
+            httpmock_file_name: None,
             emit_rerun_if_changed: None,
             derives: vec!["PartialEq".to_owned()],
         }
@@ -142,6 +153,45 @@ impl Builder {
     /// Default: `crate::Secret`.
     pub fn secret_type(mut self, path: impl Into<String>) -> Self {
         self.secret_type = path.into();
+        self
+    }
+
+    /// The generic type that replaces every `x-oms-open-enum` schema, as
+    /// `<path><<types path>::<Enum>>`. It must deserialize any string,
+    /// keeping the ones `Enum` does not list.
+    ///
+    /// Default: `crate::OpenEnum`.
+    pub fn open_enum_type(mut self, path: impl Into<String>) -> Self {
+        self.open_enum_type = path.into();
+        self
+    }
+
+    /// Where the generated `types` module is reachable from the crate root,
+    /// for the open enums' parameters.
+    ///
+    /// Default: `crate::types`.
+    pub fn types_path(mut self, path: impl Into<String>) -> Self {
+        self.types_path = path.into();
+        self
+    }
+
+    /// The module whose `Rule`, `Location` and `Check` the generated
+    /// `SPEC_RULES` table uses: the spec's integer ranges and array sizes,
+    /// which the generated types do not enforce.
+    ///
+    /// Default: `crate::rules`.
+    pub fn rules_path(mut self, path: impl Into<String>) -> Self {
+        self.rules_path = path.into();
+        self
+    }
+
+    /// Also writes progenitor's strongly typed `httpmock` helpers to this
+    /// file in `OUT_DIR` ([`compile`](Self::compile)); they refer to the
+    /// client as `crate`.
+    ///
+    /// Default: not generated.
+    pub fn httpmock_file_name(mut self, name: impl Into<String>) -> Self {
+        self.httpmock_file_name = Some(name.into());
         self
     }
 
@@ -186,16 +236,42 @@ impl Builder {
     /// with the `@generated` header.
     pub fn generate(&self, spec: impl AsRef<Path>) -> Result<String, Error> {
         let path = spec.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            action: "read",
-            path: path.to_owned(),
-            source,
-        })?;
-        let api: OpenAPI = serde_yaml::from_str(&text).map_err(|source| Error::Parse {
-            path: path.to_owned(),
-            source,
-        })?;
+        let api = read_spec(path)?;
+        let tokens = self
+            .generator(&api)?
+            .generate_tokens(&api)
+            .map_err(|source| Error::Generate {
+                path: path.to_owned(),
+                source,
+            })?;
+        let rules_path = syn::parse_str::<syn::Path>(&self.rules_path).map_err(Error::Format)?;
+        let rules = rules::table(&api, &rules_path);
+        let mut file =
+            syn::parse2::<syn::File>(quote::quote!(#tokens #rules)).map_err(Error::Format)?;
+        conversion_errors::keep_conversion_errors(&mut file);
+        optional_setters::add_value_setters(&mut file);
+        Ok(format!("{}{}", header(path), prettyplease::unparse(&file)))
+    }
 
+    /// Generates progenitor's `httpmock` helpers for `spec` (the client is
+    /// referred to as `crate`) and returns them formatted, starting with the
+    /// `@generated` header.
+    pub fn generate_httpmock(&self, spec: impl AsRef<Path>) -> Result<String, Error> {
+        let path = spec.as_ref();
+        let api = read_spec(path)?;
+        let tokens = self
+            .generator(&api)?
+            .httpmock(&api, "crate")
+            .map_err(|source| Error::Generate {
+                path: path.to_owned(),
+                source,
+            })?;
+        let file = syn::parse2::<syn::File>(tokens).map_err(Error::Format)?;
+        Ok(format!("{}{}", header(path), prettyplease::unparse(&file)))
+    }
+
+    /// A progenitor generator with this builder's settings.
+    fn generator(&self, api: &OpenAPI) -> Result<Generator, Error> {
         let mut settings = GenerationSettings::new();
         settings
             .with_interface(InterfaceStyle::Builder)
@@ -205,24 +281,19 @@ impl Builder {
         for derive in &self.derives {
             settings.with_derive(derive);
         }
-        for (schema, min, max) in secret_schemas(&api)? {
+        let paths = extensions::Paths {
+            secret_type: &self.secret_type,
+            open_enum_type: &self.open_enum_type,
+            types_path: &self.types_path,
+        };
+        for replacement in extensions::replacements(api, &paths)? {
             settings.with_replacement(
-                schema,
-                format!("{}<{min}, {max}>", self.secret_type),
+                replacement.schema,
+                replacement.rust_type,
                 [TypeImpl::FromStr, TypeImpl::Display].into_iter(),
             );
         }
-
-        let tokens = Generator::new(&settings)
-            .generate_tokens(&api)
-            .map_err(|source| Error::Generate {
-                path: path.to_owned(),
-                source,
-            })?;
-        let mut file = syn::parse2::<syn::File>(tokens).map_err(Error::Format)?;
-        conversion_errors::keep_conversion_errors(&mut file);
-        optional_setters::add_value_setters(&mut file);
-        Ok(format!("{}{}", header(path), prettyplease::unparse(&file)))
+        Ok(Generator::new(&settings))
     }
 
     /// Generates the client from `spec` into `$OUT_DIR/<out_file_name>` and
@@ -236,13 +307,14 @@ impl Builder {
         if emit {
             println!("cargo:rerun-if-changed={}", spec.display());
         }
-        let code = self.generate(spec)?;
         let out = Path::new(&out_dir).join(&self.out_file_name);
-        std::fs::write(&out, code).map_err(|source| Error::Io {
-            action: "write",
-            path: out.clone(),
-            source,
-        })?;
+        write(&out, &self.generate(spec)?)?;
+        if let Some(name) = &self.httpmock_file_name {
+            write(
+                &Path::new(&out_dir).join(name),
+                &self.generate_httpmock(spec)?,
+            )?;
+        }
         Ok(out)
     }
 }
@@ -277,40 +349,22 @@ fn header(spec: &Path) -> String {
     out
 }
 
-/// Every component schema marked as secret, with its length bounds.
-fn secret_schemas(api: &OpenAPI) -> Result<Vec<(String, usize, usize)>, Error> {
-    let Some(components) = &api.components else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for (name, schema) in &components.schemas {
-        let ReferenceOr::Item(schema) = schema else {
-            continue;
-        };
-        let marked = schema.schema_data.extensions.get(SECRET_EXTENSION);
-        match marked {
-            None | Some(serde_json::Value::Bool(false)) => continue,
-            Some(serde_json::Value::Bool(true)) => {}
-            Some(_) => {
-                return Err(Error::Secret {
-                    schema: name.clone(),
-                    problem: "the extension's value is not a boolean",
-                });
-            }
-        }
-        let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
-            return Err(Error::Secret {
-                schema: name.clone(),
-                problem: "it is not a string schema",
-            });
-        };
-        let Some(max) = string.max_length else {
-            return Err(Error::Secret {
-                schema: name.clone(),
-                problem: "it has no maxLength",
-            });
-        };
-        out.push((name.clone(), string.min_length.unwrap_or(0), max));
-    }
-    Ok(out)
+fn read_spec(path: &Path) -> Result<OpenAPI, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_yaml::from_str(&text).map_err(|source| Error::Parse {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn write(path: &Path, code: &str) -> Result<(), Error> {
+    std::fs::write(path, code).map_err(|source| Error::Io {
+        action: "write",
+        path: path.to_owned(),
+        source,
+    })
 }

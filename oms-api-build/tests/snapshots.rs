@@ -24,3 +24,11 @@ fn client_code_matches_snapshot() {
         .expect("the project's spec generates");
     settings().bind(|| insta::assert_snapshot!("client", code));
 }
+
+#[test]
+fn httpmock_helpers_match_snapshot() {
+    let code = oms_api_build::configure()
+        .generate_httpmock(spec())
+        .expect("the project's spec generates httpmock helpers");
+    settings().bind(|| insta::assert_snapshot!("httpmock", code));
+}

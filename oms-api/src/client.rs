@@ -165,7 +165,8 @@ impl ClientBuilder {
 const UNDEFINED_HEADERS: &[&str] = &["api-version"];
 
 impl ClientHooks<ClientState> for Client {
-    /// Finishes every request: drops headers the service does not define,
+    /// Finishes every request: checks the spec's rules that the generated
+    /// types cannot (see [`crate::rules`]), drops headers the service does not define,
     /// sets the user agent (unless set) and timeout, and authenticates it
     /// last, once everything that is signed is in place.
     async fn pre<E>(
@@ -174,6 +175,8 @@ impl ClientHooks<ClientState> for Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let state = self.inner();
+        crate::rules::check(info.operation_id, request)
+            .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
         for name in UNDEFINED_HEADERS {
             request.headers_mut().remove(*name);
         }

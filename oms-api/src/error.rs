@@ -145,7 +145,8 @@ impl ValidationError {
     ///
     /// * `conversion to `T` for FIELD failed: RULE` (parameters and bodies),
     /// * `error converting supplied value for FIELD: RULE` (body fields),
-    /// * `no value supplied for FIELD` and `FIELD was not initialized`.
+    /// * `no value supplied for FIELD` and `FIELD was not initialized`,
+    /// * `invalid FIELD: RULE` (this crate's own checks, in the hooks).
     ///
     /// The messages never hold the value (the conversions' errors do not).
     fn from_generated(message: &str) -> Self {
@@ -177,6 +178,12 @@ impl ValidationError {
                 return Self::new(name.to_owned(), "is required");
             } else if let Some(name) = rest.strip_suffix(" was not initialized") {
                 return Self::new(name.to_owned(), "is required");
+            } else if let Some((name, rule)) = rest
+                .strip_prefix("invalid ")
+                .and_then(|t| t.split_once(": "))
+            {
+                // A `ValidationError` from the client's own checks.
+                return Self::new(name.to_owned(), rule.to_owned());
             } else {
                 break;
             }

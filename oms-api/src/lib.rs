@@ -7,8 +7,12 @@ mod error;
 mod generated;
 #[cfg(feature = "local-server")]
 pub mod local;
+#[cfg(feature = "mock")]
+pub mod mock;
+mod open_enum;
 pub mod provider;
 mod region;
+pub mod rules;
 mod secret;
 pub mod signer;
 
@@ -21,6 +25,7 @@ pub use credentials::{
 };
 pub use error::{Error, REQUEST_ID_HEADER, ServiceError, ValidationError};
 pub use generated::{Client, builder, types};
+pub use open_enum::OpenEnum;
 pub use progenitor_client::{ClientInfo, ResponseValue};
 pub use region::{Endpoint, Region};
 pub use secret::{REDACTED, Secret, SecretLengthError};
