@@ -1,8 +1,9 @@
 //! An in-process OMS on 127.0.0.1, for the examples and for tests of code
 //! that uses this crate (feature `local-server`).
 //!
-//! It implements StartSyncTask over real HTTP with in-memory sync tasks,
-//! authenticates like the API gateway — an IAM token, or an SDK-HMAC-SHA256
+//! It implements the eight sync-task operations over real HTTP with
+//! in-memory tasks and the service's limits (at most 5 tasks; no delete
+//! while a task synchronizes, `OMS.0063`), authenticates like the API gateway — an IAM token, or an SDK-HMAC-SHA256
 //! signature that it recomputes with [`crate::signer`] and refuses with
 //! `401 APIGW.0301` when it does not match —, answers errors the way OMS and
 //! its gateway do (with `X-Request-Id` on every response), and records every
@@ -35,7 +36,6 @@
 //! # }
 //! ```
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
@@ -58,6 +58,8 @@ use sha2::{Digest, Sha256};
 use crate::credentials::SecurityToken;
 use crate::secret::REDACTED;
 use crate::signer::{self, SigningKey};
+
+mod operations;
 
 /// The largest body the API gateway accepts (12 MB).
 const MAX_BODY: usize = 12 * 1024 * 1024;
@@ -89,7 +91,7 @@ pub struct LocalOmsBuilder {
     iam_token: Option<String>,
     keys: Vec<Key>,
     check_clock_skew: bool,
-    tasks: Vec<(String, TaskStatus)>,
+    tasks: Vec<Value>,
 }
 
 impl Default for LocalOmsBuilder {
@@ -162,9 +164,26 @@ impl LocalOmsBuilder {
         self
     }
 
-    /// Adds a sync task. Default: no tasks.
+    /// Adds a sync task (from Aliyun, created now). Default: no tasks.
     pub fn sync_task(mut self, id: impl Into<String>, status: TaskStatus) -> Self {
-        self.tasks.push((id.into(), status));
+        self.tasks.push(operations::sample_task(&id.into(), status));
+        self
+    }
+
+    /// Adds a task exactly as given: a JSON object with the fields of
+    /// `SyncTaskInfo` (and `sync_task_id`), as ListSyncTasks and ShowSyncTask
+    /// will return it — with values the client may not know, `null`s or
+    /// extra fields, to test decoding.
+    ///
+    /// # Panics
+    ///
+    /// When `task` is not an object with a string `sync_task_id`.
+    pub fn raw_task(mut self, task: Value) -> Self {
+        assert!(
+            task.get("sync_task_id").and_then(Value::as_str).is_some(),
+            "a raw task needs a string sync_task_id"
+        );
+        self.tasks.push(task);
         self
     }
 
@@ -180,7 +199,11 @@ impl LocalOmsBuilder {
             ids: RandomState::new(),
             served: AtomicU64::new(0),
             state: Mutex::new(State {
-                tasks: self.tasks.into_iter().collect(),
+                tasks: self
+                    .tasks
+                    .into_iter()
+                    .map(|info| operations::Task { info, events: 0 })
+                    .collect(),
                 requests: Vec::new(),
             }),
         });
@@ -247,9 +270,20 @@ impl LocalOms {
         self.shared.lock().requests.clone()
     }
 
-    /// The status of a sync task, if it exists.
+    /// The status of a sync task; `None` when there is no such task or its
+    /// status is neither of [`TaskStatus`]'s.
     pub fn task_status(&self, id: &str) -> Option<TaskStatus> {
-        self.shared.lock().tasks.get(id).copied()
+        self.shared.lock().task(id)?.status()
+    }
+
+    /// The ids of every sync task, oldest first.
+    pub fn task_ids(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .tasks
+            .iter()
+            .map(|t| t.id().to_owned())
+            .collect()
     }
 }
 
@@ -360,19 +394,19 @@ struct Shared {
 }
 
 struct State {
-    tasks: BTreeMap<String, TaskStatus>,
+    /// Oldest first.
+    tasks: Vec<operations::Task>,
     requests: Vec<RecordedRequest>,
+}
+
+impl State {
+    fn task(&self, id: &str) -> Option<&operations::Task> {
+        self.tasks.iter().find(|t| t.id() == id)
+    }
 }
 
 /// An answer: status and JSON body (`None` for an empty body).
 type Answer = (StatusCode, Option<Value>);
-
-fn error(status: StatusCode, code: &str, message: &str) -> Answer {
-    (
-        status,
-        Some(json!({ "error_code": code, "error_msg": message })),
-    )
-}
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -456,22 +490,51 @@ impl Shared {
                     .into_owned()
             })
             .collect();
-        match (
-            method,
-            segments
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .as_slice(),
-        ) {
-            (&Method::POST, ["v2", _project, "sync-tasks", task, "start"]) => {
-                self.start_sync_task(task, request.body())
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let query = request.target.split_once('?').map_or("", |(_, q)| q);
+        let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let mut state = self.lock();
+        let answer = match (method, segments.as_slice()) {
+            (&Method::POST, ["v2", _, "sync-tasks"]) => {
+                operations::create(&mut state, request.body())
             }
-            _ => gateway_error(
-                StatusCode::NOT_FOUND,
-                "APIGW.0101",
-                "The API does not exist or has not been published in the environment",
-                request_id,
+            (&Method::GET, ["v2", _, "sync-tasks"]) => operations::list(&state, &query),
+            (&Method::GET, ["v2", _, "sync-tasks", task]) => operations::show(&state, task, &query),
+            (&Method::DELETE, ["v2", _, "sync-tasks", task]) => {
+                operations::delete(&mut state, task)
+            }
+            (&Method::POST, ["v2", _, "sync-tasks", task, "start"]) => {
+                operations::start(&mut state, task, request.body())
+            }
+            (&Method::POST, ["v2", _, "sync-tasks", task, "stop"]) => {
+                operations::stop(&mut state, task)
+            }
+            (&Method::POST, ["v2", _, "sync-tasks", task, "events"]) => {
+                operations::events(&mut state, task, request.body())
+            }
+            (&Method::GET, ["v2", _, "sync-tasks", task, "statistics"]) => {
+                operations::statistics(&state, task, &query)
+            }
+            _ => {
+                return gateway_error(
+                    StatusCode::NOT_FOUND,
+                    "APIGW.0101",
+                    "The API does not exist or has not been published in the environment",
+                    request_id,
+                );
+            }
+        };
+        match answer {
+            Ok(body) => (StatusCode::OK, body),
+            Err(operations::Refusal {
+                status,
+                code,
+                message,
+            }) => (
+                status,
+                Some(json!({ "error_code": code, "error_msg": message })),
             ),
         }
     }
@@ -573,46 +636,6 @@ impl Shared {
             Ok(())
         } else {
             Err("signature mismatch")
-        }
-    }
-
-    fn start_sync_task(&self, task: &str, body: &[u8]) -> Answer {
-        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(body) else {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "OMS.0002",
-                "Invalid parameter format: the body is not a JSON object",
-            );
-        };
-        for (field, required) in [
-            ("dst_ak", true),
-            ("dst_sk", true),
-            ("src_ak", false),
-            ("src_sk", false),
-        ] {
-            match body.get(field) {
-                None if !required => {}
-                Some(Value::String(v)) if (1..=100).contains(&v.chars().count()) => {}
-                _ => {
-                    return error(
-                        StatusCode::BAD_REQUEST,
-                        "OMS.0001",
-                        &format!("Invalid parameter: {field}"),
-                    );
-                }
-            }
-        }
-        let mut state = self.lock();
-        match state.tasks.get_mut(task) {
-            Some(status) => {
-                *status = TaskStatus::Synchronizing;
-                (StatusCode::OK, None)
-            }
-            None => error(
-                StatusCode::BAD_REQUEST,
-                "OMS.1009",
-                "The sync task does not exist",
-            ),
         }
     }
 }
