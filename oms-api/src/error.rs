@@ -50,6 +50,10 @@ pub enum Error {
         /// The `X-Request-Id` response header, when present.
         request_id: Option<String>,
     },
+    /// A listing could not be completed: the service announced more items
+    /// than the API's offsets reach, or repeated a page.
+    #[error("cannot list every sync task: {0}")]
+    Pagination(String),
     /// A success response whose body does not match the spec.
     #[error("cannot decode the response from OMS")]
     InvalidResponse(#[source] serde_json::Error),

@@ -10,6 +10,7 @@ pub mod local;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod open_enum;
+mod pagination;
 pub mod provider;
 mod region;
 pub mod rules;

@@ -74,8 +74,17 @@ pub struct CannedServer {
     received: Arc<Mutex<Vec<RawRequest>>>,
 }
 
+type Reply = Arc<dyn Fn(&RawRequest) -> Canned + Send + Sync>;
+
 impl CannedServer {
+    /// Answers every request with `reply`.
     pub async fn start(reply: Canned) -> Self {
+        Self::answering(move |_| reply.clone()).await
+    }
+
+    /// Answers each request with what `reply` makes of it.
+    pub async fn answering(reply: impl Fn(&RawRequest) -> Canned + Send + Sync + 'static) -> Self {
+        let reply: Reply = Arc::new(reply);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -85,7 +94,7 @@ impl CannedServer {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let (log, reply) = (Arc::clone(&log), reply.clone());
+                let (log, reply) = (Arc::clone(&log), Arc::clone(&reply));
                 tokio::spawn(serve(stream, reply, log));
             }
         });
@@ -114,7 +123,7 @@ impl CannedServer {
 /// request as soon as the client has the response).
 async fn serve(
     mut stream: TcpStream,
-    reply: Canned,
+    reply: Reply,
     log: Arc<Mutex<Vec<RawRequest>>>,
 ) -> Option<()> {
     let mut buffer = Vec::new();
@@ -152,12 +161,14 @@ async fn serve(
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    log.lock().unwrap().push(RawRequest {
+    let request = RawRequest {
         method,
         target,
         headers,
         body,
-    });
+    };
+    let reply = reply(&request);
+    log.lock().unwrap().push(request);
     tokio::time::sleep(reply.delay).await;
     let mut response = format!("HTTP/1.1 {} Canned\r\n", reply.status);
     for (name, value) in &reply.headers {
