@@ -24,16 +24,17 @@
 //! * **Rules in errors**: a parameter that fails its conversion keeps the
 //!   reason (`conversion to `SyncTaskId` for sync_task_id failed: longer than
 //!   255 characters`), where progenitor drops it.
-//! * **Optional fields by value**: beside typify's `field(Option<T>)` setter,
-//!   `with_field(value)` converts and checks the value like a required field's
-//!   setter does, so a bad value is reported with its field's name.
+//! * **Fields by value**: beside typify's `field(Option<T>)` setter,
+//!   `with_field(value)`, and beside `field(Vec<T>)`, `field_from(values)`,
+//!   convert and check plain values like a required field's setter does, so
+//!   a bad value is reported with its field's name.
 //! * **Hooks required**: the generated `Client` must implement
 //!   `progenitor_client::ClientHooks`; authentication lives there.
 
 mod conversion_errors;
 mod extensions;
-mod optional_setters;
 mod rules;
+mod value_setters;
 
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
@@ -249,7 +250,7 @@ impl Builder {
         let mut file =
             syn::parse2::<syn::File>(quote::quote!(#tokens #rules)).map_err(Error::Format)?;
         conversion_errors::keep_conversion_errors(&mut file);
-        optional_setters::add_value_setters(&mut file);
+        value_setters::add_value_setters(&mut file);
         Ok(format!("{}{}", header(path), prettyplease::unparse(&file)))
     }
 

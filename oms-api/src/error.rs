@@ -154,50 +154,52 @@ impl ValidationError {
     ///
     /// The messages never hold the value (the conversions' errors do not).
     fn from_generated(message: &str) -> Self {
+        // Nested conversions name each level: `source_cdn`, then
+        // `authentication_type`; the field is their path. The operation's
+        // `body` parameter is not a field of the spec.
+        let mut path: Vec<&str> = Vec::new();
         let mut rest = message;
-        let mut field = None;
-        loop {
-            if let Some(tail) = rest.strip_prefix("conversion to `") {
-                let Some((_, tail)) = tail.split_once("` for ") else {
-                    break;
-                };
-                let Some((name, tail)) = tail.split_once(" failed") else {
-                    break;
-                };
-                field = Some(name);
+        let rule = loop {
+            if let Some(tail) = rest.strip_prefix("conversion to `")
+                && let Some((_, tail)) = tail.split_once("` for ")
+                && let Some((name, tail)) = tail.split_once(" failed")
+            {
+                path.push(name);
                 match tail.strip_prefix(": ") {
                     Some(tail) => rest = tail,
-                    None => {
-                        rest = "";
-                        break;
-                    }
+                    None => break "is not valid",
                 }
-            } else if let Some(tail) = rest.strip_prefix("error converting supplied value for ") {
-                let Some((name, tail)) = tail.split_once(": ") else {
-                    break;
-                };
-                field = Some(name);
+            } else if let Some(tail) = rest.strip_prefix("error converting supplied value for ")
+                && let Some((name, tail)) = tail.split_once(": ")
+            {
+                path.push(name);
                 rest = tail;
             } else if let Some(name) = rest.strip_prefix("no value supplied for ") {
-                return Self::new(name.to_owned(), "is required");
+                path.push(name);
+                break "is required";
             } else if let Some(name) = rest.strip_suffix(" was not initialized") {
-                return Self::new(name.to_owned(), "is required");
+                path.push(name);
+                break "is required";
             } else if let Some((name, rule)) = rest
                 .strip_prefix("invalid ")
                 .and_then(|t| t.split_once(": "))
             {
                 // A `ValidationError` from the client's own checks.
-                return Self::new(name.to_owned(), rule.to_owned());
+                path.push(name);
+                break rule;
             } else {
-                break;
+                break rest;
             }
-        }
-        let rule = if rest.is_empty() {
-            "is not valid"
-        } else {
-            rest
         };
-        Self::new(field.unwrap_or("request").to_owned(), rule.to_owned())
+        if path.first() == Some(&"body") && path.len() > 1 {
+            path.remove(0);
+        }
+        let field = if path.is_empty() {
+            "request".to_owned()
+        } else {
+            path.join(".")
+        };
+        Self::new(field, rule.to_owned())
     }
 }
 
@@ -371,6 +373,19 @@ mod tests {
         );
         let e = ValidationError::from_generated("no value supplied for dst_ak");
         assert_eq!((e.field(), e.rule()), ("dst_ak", "is required"));
+    }
+
+    #[test]
+    fn names_nested_fields_by_their_path() {
+        let e = ValidationError::from_generated(
+            "conversion to `CreateSyncTaskReq` for body failed: error converting supplied value for source_cdn: no value supplied for protocol",
+        );
+        assert_eq!(
+            (e.field(), e.rule()),
+            ("source_cdn.protocol", "is required")
+        );
+        let e = ValidationError::from_generated("invalid limit: greater than 100");
+        assert_eq!((e.field(), e.rule()), ("limit", "greater than 100"));
     }
 
     #[test]

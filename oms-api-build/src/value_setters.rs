@@ -1,11 +1,15 @@
-//! A pass over typify's struct builders that adds, beside each setter of an
-//! optional field, one that takes the value itself.
+//! A pass over typify's struct builders that adds setters taking plain
+//! values where typify's take already-converted ones:
 //!
-//! typify's setter for an optional field takes `TryInto<Option<T>>`, so a
-//! caller has to convert a string to `T` on their own, and a bad value fails
-//! there without naming the field. The added `with_<field>` setter takes
-//! `TryInto<T>` and records a failure exactly like the required fields'
-//! setters do (`error converting supplied value for <field>: <rule>`).
+//! * beside the setter of an optional field (`TryInto<Option<T>>`),
+//!   `with_<field>(value)` taking `TryInto<T>`;
+//! * beside the setter of a list (`TryInto<Vec<T>>`), `<field>_from(values)`
+//!   taking any iterator of `TryInto<T>`.
+//!
+//! Without them a caller converts strings to `T` on their own, and a bad
+//! value fails there without naming the field. The added setters record a
+//! failure exactly like the required fields' setters do (`error converting
+//! supplied value for <field>: <rule>`).
 
 use quote::format_ident;
 use syn::visit_mut::{self, VisitMut};
@@ -29,10 +33,13 @@ impl VisitMut for ImplBlocks {
     fn visit_item_impl_mut(&mut self, block: &mut syn::ItemImpl) {
         let mut added = Vec::new();
         for item in &block.items {
-            if let ImplItem::Fn(setter) = item
-                && let Some(value_setter) = value_setter(setter)
-            {
-                added.push(ImplItem::Fn(value_setter));
+            if let ImplItem::Fn(setter) = item {
+                if let Some(value_setter) = value_setter(setter) {
+                    added.push(ImplItem::Fn(value_setter));
+                }
+                if let Some(list_setter) = list_setter(setter) {
+                    added.push(ImplItem::Fn(list_setter));
+                }
             }
         }
         self.added += added.len();
@@ -84,13 +91,74 @@ fn value_setter(setter: &ImplItemFn) -> Option<ImplItemFn> {
     Some(added)
 }
 
+/// For `fn f<T>(self, value: T) where T: TryInto<Vec<X>>`, returns
+/// `fn f_from<I>(self, values: I)` converting each item to `X`.
+fn list_setter(setter: &ImplItemFn) -> Option<ImplItemFn> {
+    let item = setter
+        .sig
+        .generics
+        .where_clause
+        .as_ref()?
+        .predicates
+        .iter()
+        .find_map(|predicate| {
+            let WherePredicate::Type(predicate) = predicate else {
+                return None;
+            };
+            predicate.bounds.iter().find_map(|bound| {
+                let TypeParamBound::Trait(bound) = bound else {
+                    return None;
+                };
+                let last = bound.path.segments.last()?;
+                if last.ident != "TryInto" {
+                    return None;
+                }
+                let PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                match args.args.first()? {
+                    GenericArgument::Type(target) => generic_inner(target, "Vec"),
+                    _ => None,
+                }
+            })
+        })?;
+    let field = &setter.sig.ident;
+    let name = format_ident!("{}_from", field);
+    let doc = format!(" Sets `{field}` from `values`, each checked like an item of `{field}`.");
+    let message = syn::LitStr::new(
+        &format!("error converting supplied value for {field}: item {{index}}: {{e}}"),
+        proc_macro2::Span::call_site(),
+    );
+    Some(parse_quote! {
+        #[doc = #doc]
+        pub fn #name<I>(mut self, values: I) -> Self
+        where
+            I: ::std::iter::IntoIterator,
+            I::Item: ::std::convert::TryInto<#item>,
+            <I::Item as ::std::convert::TryInto<#item>>::Error: ::std::fmt::Display,
+        {
+            self.#field = values
+                .into_iter()
+                .enumerate()
+                .map(|(index, value)| value.try_into().map_err(|e| format!(#message)))
+                .collect();
+            self
+        }
+    })
+}
+
 /// `Option<X>` (by any path ending in `Option`) → `X`.
 fn option_inner(ty: &Type) -> Option<Type> {
+    generic_inner(ty, "Option")
+}
+
+/// `Wrapper<X>` (by any path ending in `wrapper`) → `X`.
+fn generic_inner(ty: &Type, wrapper: &str) -> Option<Type> {
     let Type::Path(path) = ty else {
         return None;
     };
     let last = path.path.segments.last()?;
-    if last.ident != "Option" {
+    if last.ident != wrapper {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &last.arguments else {
