@@ -1,0 +1,212 @@
+//! The local OMS runs a whole lifecycle with the service's limits, and
+//! verifies the signature of every call.
+
+use oms_api::local::{LocalOms, TaskStatus};
+use oms_api::{Client, Credentials, Error};
+
+const AK: &str = "LIFECYCLEAK";
+const SK: &str = "lifecycle-secret-key";
+
+async fn setup() -> (LocalOms, Client) {
+    let oms = LocalOms::builder()
+        .access_key(AK, SK)
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .endpoint(&oms.base_url())
+        .credentials(
+            Credentials::access_key(AK, SK)
+                .unwrap()
+                .with_project_id("project")
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    (oms, client)
+}
+
+async fn create(client: &Client, n: usize) -> Result<String, Error> {
+    let created = client
+        .create_sync_task()
+        .project_id("project")
+        .body_map(|b| {
+            b.src_region("cn-hangzhou")
+                .src_bucket(format!("src-{n}"))
+                .src_ak("sAK")
+                .src_sk("sSK")
+                .dst_ak("dAK")
+                .dst_sk("dSK")
+                .dst_region("cn-north-4")
+                .dst_bucket("dst")
+        })
+        .send()
+        .await?
+        .into_inner();
+    Ok(created.sync_task_id.expect("the local OMS returns an id"))
+}
+
+fn code(error: &Error) -> &str {
+    error
+        .as_service_error()
+        .map(|e| e.code())
+        .unwrap_or("not a service error")
+}
+
+#[tokio::test]
+async fn a_whole_lifecycle_with_signed_requests() {
+    let (oms, client) = setup().await;
+    let id = create(&client, 0).await.unwrap();
+    assert_eq!(oms.task_status(&id), Some(TaskStatus::Synchronizing));
+
+    let shown = client
+        .show_sync_task()
+        .project_id("project")
+        .sync_task_id(id.as_str())
+        .query_time(0)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(shown.src_bucket.as_deref(), Some("src-0"));
+
+    // A synchronizing task cannot be deleted.
+    let error = Error::from(
+        client
+            .delete_sync_task()
+            .project_id("project")
+            .sync_task_id(id.as_str())
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code(&error), "OMS.0063");
+
+    client
+        .stop_sync_task()
+        .project_id("project")
+        .sync_task_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oms.task_status(&id), Some(TaskStatus::Stopped));
+    client
+        .start_sync_task()
+        .project_id("project")
+        .sync_task_id(id.as_str())
+        .body_map(|b| b.dst_ak("dAK").dst_sk("dSK"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_sync_events()
+        .project_id("project")
+        .sync_task_id(id.as_str())
+        .body_map(|b| b.object_keys_from(["a.txt", "b%2Fc.txt"]))
+        .send()
+        .await
+        .unwrap();
+    let statistics = client
+        .list_sync_task_statistic()
+        .project_id("project")
+        .sync_task_id(id.as_str())
+        .data_type("REQUEST")
+        .start_time(0)
+        .end_time(1)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let series = statistics.statistic_datas.unwrap();
+    assert_eq!(series[0].data.as_ref().unwrap()[0].statistic_num, Some(2));
+
+    client
+        .stop_sync_task()
+        .project_id("project")
+        .sync_task_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_sync_task()
+        .project_id("project")
+        .sync_task_id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oms.task_status(&id), None);
+
+    // Every request was signed, and every signature verified.
+    let requests = oms.requests();
+    assert_eq!(requests.len(), 9);
+    assert!(requests.iter().all(|r| {
+        r.header("authorization")
+            .is_some_and(|a| a.starts_with("SDK-HMAC-SHA256 Access=LIFECYCLEAK"))
+    }));
+}
+
+#[tokio::test]
+async fn at_most_five_tasks() {
+    let (oms, client) = setup().await;
+    for n in 0..5 {
+        create(&client, n).await.unwrap();
+    }
+    let error = create(&client, 5).await.unwrap_err();
+    assert_eq!(code(&error), "OMS.0064");
+    assert_eq!(oms.task_ids().len(), 5);
+}
+
+#[tokio::test]
+async fn unknown_tasks_are_refused() {
+    let (_oms, client) = setup().await;
+    let error = Error::from(
+        client
+            .stop_sync_task()
+            .project_id("project")
+            .sync_task_id("nope")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (error.status().unwrap().as_u16(), code(&error)),
+        (400, "OMS.1009")
+    );
+    let error = Error::from(
+        client
+            .create_sync_events()
+            .project_id("project")
+            .sync_task_id("nope")
+            .body_map(|b| b.object_keys_from(["k"]))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (error.status().unwrap().as_u16(), code(&error)),
+        (404, "OMS.1009")
+    );
+}
+
+#[tokio::test]
+async fn the_server_refuses_a_forbidden_description_sent_by_another_client() {
+    let (oms, _client) = setup().await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/v2/project/sync-tasks", oms.base_url()))
+        .header("X-Auth-Token", "token")
+        .body(
+            serde_json::json!({
+                "src_region": "r", "src_bucket": "b", "src_ak": "a", "src_sk": "s",
+                "dst_ak": "a", "dst_sk": "s", "dst_region": "r", "dst_bucket": "b",
+                "description": "<script>"
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error_code"], "OMS.0078");
+    assert!(oms.task_ids().is_empty());
+}
