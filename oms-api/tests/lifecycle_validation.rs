@@ -221,17 +221,16 @@ async fn events_are_checked_before_sending() {
     assert_eq!(server.requests().len(), 1);
 }
 
+/// Breaks one rule of an otherwise valid CreateSyncTask body.
+type Change =
+    Box<dyn FnOnce(types::builder::CreateSyncTaskReq) -> types::builder::CreateSyncTaskReq>;
+
 #[tokio::test]
 async fn create_fields_are_checked_before_sending() {
     let server = CannedServer::start(Canned::new(200, r#"{"sync_task_id":"new"}"#)).await;
     let client = server.client("token");
     let long = |n: usize| "x".repeat(n);
-    let cases: Vec<(
-        &str,
-        &str,
-        &str,
-        Box<dyn FnOnce(types::builder::CreateSyncTaskReq) -> types::builder::CreateSyncTaskReq>,
-    )> = vec![
+    let cases: Vec<(&str, &str, &str, Change)> = vec![
         (
             "forbidden <",
             "description",
