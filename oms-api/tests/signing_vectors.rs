@@ -2,12 +2,13 @@
 //! byte, and the official SDK's StartSyncTask capture rebuilt through our
 //! client's own signing hook.
 
+mod common;
+
 use std::time::SystemTime;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use oms_api::signer::{self, SignableRequest, SigningKey};
 use oms_api::{Client, ClientInfo, Credentials};
-use progenitor_client::{ClientHooks, OperationInfo};
 use serde_json::Value;
 
 fn vectors() -> Value {
@@ -192,15 +193,7 @@ async fn rebuilds_the_official_start_sync_task_request_through_our_client() {
         .body(capture.body.clone())
         .build()
         .unwrap();
-    client
-        .pre::<()>(
-            &mut request,
-            &OperationInfo {
-                operation_id: "start_sync_task",
-            },
-        )
-        .await
-        .unwrap();
+    common::through_hooks(&client, &mut request).await.unwrap();
     assert_eq!(
         request.headers()["authorization"],
         capture.header("Authorization")
@@ -279,15 +272,7 @@ async fn rebuilds_every_official_sync_task_request_through_our_client() {
             builder = builder.body(body.to_owned());
         }
         let mut request = builder.build().unwrap();
-        client
-            .pre::<()>(
-                &mut request,
-                &OperationInfo {
-                    operation_id: "replay",
-                },
-            )
-            .await
-            .unwrap();
+        common::through_hooks(&client, &mut request).await.unwrap();
         assert_eq!(
             request.headers()["authorization"],
             header("Authorization").unwrap().as_str(),

@@ -1,9 +1,10 @@
 //! Signed requests on the wire, against the local OMS, which recomputes
 //! every signature with our signer and refuses mismatches with APIGW.0301.
 
+mod common;
+
 use oms_api::local::{LocalOms, TaskStatus};
 use oms_api::{Client, ClientInfo, Credentials, Error};
-use progenitor_client::{ClientHooks, OperationInfo};
 
 const AK: &str = "TESTAKTESTAKTESTAK01";
 const SK: &str = "TestSecretKeyTestSecretKeyTestSecretKey0";
@@ -127,15 +128,7 @@ async fn signed_request(client: &Client) -> reqwest::Request {
         .body(r#"{"dst_ak":"dstAK","dst_sk":"dstSK"}"#)
         .build()
         .unwrap();
-    client
-        .pre::<()>(
-            &mut request,
-            &OperationInfo {
-                operation_id: "start_sync_task",
-            },
-        )
-        .await
-        .unwrap();
+    common::through_hooks(&client, &mut request).await.unwrap();
     request
 }
 
@@ -211,15 +204,7 @@ async fn an_old_signature_is_expired_unless_the_server_allows_replays() {
             .body(r#"{"dst_ak":"a","dst_sk":"s"}"#)
             .build()
             .unwrap();
-        client
-            .pre::<()>(
-                &mut request,
-                &OperationInfo {
-                    operation_id: "start_sync_task",
-                },
-            )
-            .await
-            .unwrap();
+        common::through_hooks(&client, &mut request).await.unwrap();
         assert_eq!(
             status_of(request).await,
             expected,
@@ -242,13 +227,7 @@ async fn a_streaming_body_is_an_error_not_an_unsigned_request() {
         .body(reqwest::Body::wrap_stream(stream))
         .build()
         .unwrap();
-    let error = client
-        .pre::<()>(
-            &mut request,
-            &OperationInfo {
-                operation_id: "start_sync_task",
-            },
-        )
+    let error = common::through_hooks(&client, &mut request)
         .await
         .unwrap_err();
     let error = Error::from(match error {

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oms_api::{Client, Credentials};
+use progenitor_client::{ClientHooks, OperationInfo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -183,4 +184,17 @@ async fn serve(
     let _ = stream.write_all(&bytes).await;
     let _ = stream.shutdown().await;
     Some(())
+}
+
+/// Runs `client`'s request hook on a hand-built `request`: what every
+/// request of the client goes through before it is sent (checks, headers,
+/// authentication and signing).
+pub async fn through_hooks(
+    client: &Client,
+    request: &mut reqwest::Request,
+) -> Result<(), progenitor_client::Error<()>> {
+    let info = OperationInfo {
+        operation_id: "hand_built",
+    };
+    client.pre::<()>(request, &info).await
 }
