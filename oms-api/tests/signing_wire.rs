@@ -128,7 +128,7 @@ async fn signed_request(client: &Client) -> reqwest::Request {
         .body(r#"{"dst_ak":"dstAK","dst_sk":"dstSK"}"#)
         .build()
         .unwrap();
-    common::through_hooks(&client, &mut request).await.unwrap();
+    common::through_hooks(client, &mut request).await.unwrap();
     request
 }
 
