@@ -21,6 +21,17 @@
 //!   replaced by the [secret type](Builder::secret_type), parameterised by the
 //!   schema's `minLength` and `maxLength` (`crate::Secret<MIN, MAX>`), so that
 //!   the length rules stay in the spec while the value is never printed.
+//! * **Open enums**: a schema carrying `x-oms-open-enum: <Enum>` is replaced
+//!   by the [open enum type](Builder::open_enum_type) over that enum
+//!   (`crate::OpenEnum<crate::types::Enum>`), so that responses decode
+//!   values the service adds later.
+//! * **A table of the other rules**: integer ranges and array sizes, which
+//!   typify does not enforce, become a `SPEC_RULES` table of
+//!   [`rules_path`](Builder::rules_path)'s `Rule`s that the client checks
+//!   before sending.
+//! * **httpmock helpers** on request
+//!   ([`httpmock_file_name`](Builder::httpmock_file_name),
+//!   [`generate_httpmock`](Builder::generate_httpmock)).
 //! * **Rules in errors**: a parameter that fails its conversion keeps the
 //!   reason (`conversion to `SyncTaskId` for sync_task_id failed: longer than
 //!   255 characters`), where progenitor drops it.
@@ -92,6 +103,14 @@ pub enum Error {
         /// The underlying error.
         #[source]
         source: progenitor_impl::Error,
+    },
+    /// An option that names a Rust type or path does not parse as one.
+    #[error("option {option} is not a Rust path: {path}")]
+    InvalidPath {
+        /// The option.
+        option: &'static str,
+        /// Its value.
+        path: String,
     },
     /// The generated tokens are not valid Rust (a generator bug).
     #[error("the generated code does not parse as Rust")]
@@ -245,7 +264,11 @@ impl Builder {
                 path: path.to_owned(),
                 source,
             })?;
-        let rules_path = syn::parse_str::<syn::Path>(&self.rules_path).map_err(Error::Format)?;
+        let rules_path =
+            syn::parse_str::<syn::Path>(&self.rules_path).map_err(|_| Error::InvalidPath {
+                option: "rules_path",
+                path: self.rules_path.clone(),
+            })?;
         let rules = rules::table(&api, &rules_path);
         let mut file =
             syn::parse2::<syn::File>(quote::quote!(#tokens #rules)).map_err(Error::Format)?;
@@ -278,7 +301,7 @@ impl Builder {
             .with_interface(InterfaceStyle::Builder)
             .with_tag(TagStyle::Merged)
             .with_hooks(HooksMode::Expected)
-            .with_inner_type(parse_type(&self.inner_type)?);
+            .with_inner_type(parse_type("inner_type", &self.inner_type)?);
         for derive in &self.derives {
             settings.with_derive(derive);
         }
@@ -320,8 +343,11 @@ impl Builder {
     }
 }
 
-fn parse_type(path: &str) -> Result<proc_macro2::TokenStream, Error> {
-    let ty = syn::parse_str::<syn::Type>(path).map_err(Error::Format)?;
+fn parse_type(option: &'static str, path: &str) -> Result<proc_macro2::TokenStream, Error> {
+    let ty = syn::parse_str::<syn::Type>(path).map_err(|_| Error::InvalidPath {
+        option,
+        path: path.to_owned(),
+    })?;
     Ok(quote::quote!(#ty))
 }
 
