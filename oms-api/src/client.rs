@@ -7,7 +7,7 @@ use reqwest::header::{self, HeaderValue};
 
 use crate::Client;
 use crate::credentials::Credentials;
-use crate::error::{Error, ValidationError, decode_error_body};
+use crate::error::{Error, ValidationError, decode_error_body, header_request_id};
 use crate::provider::{self, CredentialsChain, Environment};
 use crate::region::{Endpoint, Region};
 
@@ -208,16 +208,10 @@ impl ClientHooks<ClientState> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client().execute(request).await?;
         let status = response.status();
-        let request_id = response
-            .headers()
-            .get(crate::error::REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
         tracing::debug!(
             operation = info.operation_id,
             status = status.as_u16(),
-            request_id,
+            request_id = header_request_id(response.headers()).unwrap_or_default(),
             "OMS response"
         );
         if !(status.is_client_error() || status.is_server_error()) {

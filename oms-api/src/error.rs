@@ -252,7 +252,8 @@ impl ServiceError {
     }
 }
 
-fn header_request_id(headers: &HeaderMap) -> Option<String> {
+/// The `X-Request-Id` of a response, when present and not empty.
+pub(crate) fn header_request_id(headers: &HeaderMap) -> Option<String> {
     headers
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
