@@ -410,7 +410,7 @@ type Answer = (StatusCode, Option<Value>);
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the maps half-updated
+        // A panic while holding the lock cannot leave the state half-updated
         // in a way that matters to a test server; keep serving.
         self.state
             .lock()
