@@ -31,7 +31,12 @@ fn only(server: &CannedServer) -> RawRequest {
     requests.into_iter().next().unwrap()
 }
 
-fn assert_common_headers(sent: &RawRequest) {
+/// The method and target, and the headers every request carries.
+fn assert_request(sent: &RawRequest, method: &str, target: &str) {
+    assert_eq!(
+        (sent.method.as_str(), sent.target.as_str()),
+        (method, target)
+    );
     assert_eq!(sent.header("x-auth-token"), Some("token"));
     assert_eq!(sent.header("user-agent"), Some(oms_api::USER_AGENT));
     assert_eq!(sent.header("api-version"), None);
@@ -73,11 +78,11 @@ async fn create_sync_task() {
     assert_eq!(created.sync_task_id.as_deref(), Some(TASK));
 
     let sent = only(&server);
-    assert_eq!(
-        (sent.method.as_str(), sent.target.as_str()),
-        ("POST", "/v2/0123456789abcdef0123456789abcdef/sync-tasks")
+    assert_request(
+        &sent,
+        "POST",
+        "/v2/0123456789abcdef0123456789abcdef/sync-tasks",
     );
-    assert_common_headers(&sent);
     assert_eq!(sent.header("content-type"), Some("application/json"));
     assert_eq!(
         sent.body_json(),
@@ -135,13 +140,12 @@ async fn list_sync_tasks() {
         .unwrap()
         .into_inner();
     let sent = only(&server);
-    assert_eq!(sent.method, "GET");
     // The query as the official SDK sends it: sorted, canonical.
-    assert_eq!(
-        sent.target,
-        "/v2/0123456789abcdef0123456789abcdef/sync-tasks?limit=10&offset=0&status=SYNCHRONIZING"
+    assert_request(
+        &sent,
+        "GET",
+        "/v2/0123456789abcdef0123456789abcdef/sync-tasks?limit=10&offset=0&status=SYNCHRONIZING",
     );
-    assert_common_headers(&sent);
     assert!(sent.body.is_empty());
 
     assert_eq!(page.count, Some(1));
@@ -214,12 +218,11 @@ async fn show_sync_task_with_nulls() {
         .unwrap()
         .into_inner();
     let sent = only(&server);
-    assert_eq!(sent.method, "GET");
-    assert_eq!(
-        sent.target,
-        format!("/v2/{PROJECT}/sync-tasks/{TASK}?query_time=1704164645000")
+    assert_request(
+        &sent,
+        "GET",
+        &format!("/v2/{PROJECT}/sync-tasks/{TASK}?query_time=1704164645000"),
     );
-    assert_common_headers(&sent);
     assert_eq!(task.status, Some(OpenEnum::Known(SyncTaskStatus::Stopped)));
     assert_eq!(
         (task.app_id.as_deref(), task.dst_storage_policy.as_ref()),
@@ -240,14 +243,7 @@ async fn delete_sync_task() {
         .await
         .unwrap();
     let sent = only(&server);
-    assert_eq!(
-        (sent.method.as_str(), sent.target.as_str()),
-        (
-            "DELETE",
-            format!("/v2/{PROJECT}/sync-tasks/{TASK}").as_str()
-        )
-    );
-    assert_common_headers(&sent);
+    assert_request(&sent, "DELETE", &format!("/v2/{PROJECT}/sync-tasks/{TASK}"));
     assert!(sent.body.is_empty());
 }
 
@@ -262,14 +258,11 @@ async fn stop_sync_task() {
         .await
         .unwrap();
     let sent = only(&server);
-    assert_eq!(
-        (sent.method.as_str(), sent.target.as_str()),
-        (
-            "POST",
-            format!("/v2/{PROJECT}/sync-tasks/{TASK}/stop").as_str()
-        )
+    assert_request(
+        &sent,
+        "POST",
+        &format!("/v2/{PROJECT}/sync-tasks/{TASK}/stop"),
     );
-    assert_common_headers(&sent);
     assert!(sent.body.is_empty());
 }
 
@@ -285,12 +278,10 @@ async fn start_sync_task() {
         .await
         .unwrap();
     let sent = only(&server);
-    assert_eq!(
-        (sent.method.as_str(), sent.target.as_str()),
-        (
-            "POST",
-            format!("/v2/{PROJECT}/sync-tasks/{TASK}/start").as_str()
-        )
+    assert_request(
+        &sent,
+        "POST",
+        &format!("/v2/{PROJECT}/sync-tasks/{TASK}/start"),
     );
     assert_eq!(
         sent.body_json(),
@@ -315,12 +306,10 @@ async fn create_sync_events() {
         .await
         .unwrap();
     let sent = only(&server);
-    assert_eq!(
-        (sent.method.as_str(), sent.target.as_str()),
-        (
-            "POST",
-            format!("/v2/{PROJECT}/sync-tasks/{TASK}/events").as_str()
-        )
+    assert_request(
+        &sent,
+        "POST",
+        &format!("/v2/{PROJECT}/sync-tasks/{TASK}/events"),
     );
     assert_eq!(sent.header("content-type"), Some("application/json"));
     assert_eq!(
@@ -352,12 +341,12 @@ async fn list_sync_task_statistic() {
         .unwrap()
         .into_inner();
     let sent = only(&server);
-    assert_eq!(sent.method, "GET");
-    assert_eq!(
-        sent.target,
-        format!(
+    assert_request(
+        &sent,
+        "GET",
+        &format!(
             "/v2/{PROJECT}/sync-tasks/{TASK}/statistics?data_type=REQUEST%2CSUCCESS&end_time=1704153600000&start_time=1704067200000"
-        )
+        ),
     );
     assert_eq!(
         statistics.statistic_time_type,
