@@ -10,6 +10,7 @@ use crate::credentials::Credentials;
 use crate::error::{Error, ValidationError, decode_error_body, header_request_id};
 use crate::provider::{self, CredentialsChain, Environment};
 use crate::region::{Endpoint, Region};
+use crate::retry::RetryConfig;
 
 /// The `User-Agent` of every request: this crate's name and version.
 pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
@@ -27,6 +28,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct ClientState {
     credentials: Credentials,
     timeout: Duration,
+    retry: RetryConfig,
 }
 
 impl Client {
@@ -60,6 +62,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     http_client: Option<reqwest::Client>,
+    retry: Option<RetryConfig>,
 }
 
 impl ClientBuilder {
@@ -112,6 +115,13 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed requests are retried. Default: [`RetryConfig::new`] (3
+    /// attempts; see [`RetryConfig`] for which failures).
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
     /// Sends requests with this `reqwest::Client` (for a proxy, custom root
     /// certificates, or a shared connection pool). Default: a client with
     /// rustls, the connect timeout above, and redirects not followed, as OMS
@@ -152,6 +162,7 @@ impl ClientBuilder {
         let state = ClientState {
             credentials,
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            retry: self.retry.unwrap_or_default(),
         };
         Ok(Client::new_with_client(
             endpoint.as_base_url(),
@@ -198,15 +209,42 @@ impl ClientHooks<ClientState> for Client {
         Ok(())
     }
 
-    /// Sends the request. An error response is read whole and its body, in
-    /// whichever shape it came, rewritten to the spec's `ApiError`, so that
-    /// every error decodes with its status and request id intact.
+    /// Sends the request, again after a failure that may pass (see
+    /// [`RetryConfig`]); the same signed bytes are sent each time. An error
+    /// response is read whole and its body, in whichever shape it came,
+    /// rewritten to the spec's `ApiError`, so that every error decodes with
+    /// its status and request id intact.
     async fn exec(
         &self,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
+        let retry = &self.inner().retry;
+        let mut attempt = 1;
+        let response = loop {
+            // A body that cannot be cloned (a stream) is sent once.
+            let again = request.try_clone();
+            let outcome = self.client().execute(request).await;
+            match again {
+                Some(again) if retry.should_retry(attempt, info.operation_id, &outcome) => {
+                    let wait = retry.backoff(
+                        attempt,
+                        outcome.as_ref().ok().map(reqwest::Response::headers),
+                    );
+                    tracing::info!(
+                        operation = info.operation_id,
+                        attempt,
+                        status = outcome.as_ref().map_or(0, |r| r.status().as_u16()),
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "retrying OMS request"
+                    );
+                    tokio::time::sleep(wait).await;
+                    request = again;
+                    attempt += 1;
+                }
+                _ => break outcome?,
+            }
+        };
         let status = response.status();
         tracing::debug!(
             operation = info.operation_id,

@@ -13,6 +13,7 @@ mod open_enum;
 mod pagination;
 pub mod provider;
 mod region;
+mod retry;
 pub mod rules;
 mod secret;
 pub mod signer;
@@ -29,6 +30,7 @@ pub use generated::{Client, builder, types};
 pub use open_enum::OpenEnum;
 pub use progenitor_client::{ClientInfo, ResponseValue};
 pub use region::{Endpoint, Region};
+pub use retry::RetryConfig;
 pub use secret::{REDACTED, Secret, SecretLengthError};
 
 /// A `Result` whose error is this crate's [`Error`].

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use oms_api::{Client, Credentials};
+use oms_api::{Client, Credentials, RetryConfig};
 use progenitor_client::{ClientHooks, OperationInfo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -110,11 +110,13 @@ impl CannedServer {
         self.received.lock().unwrap().clone()
     }
 
-    /// A client for this server authenticated with `token`.
+    /// A client for this server authenticated with `token`, which sends
+    /// every request once (so that tests count requests exactly).
     pub fn client(&self, token: &str) -> Client {
         Client::builder()
             .endpoint(&self.url)
             .credentials(Credentials::iam_token(token).unwrap())
+            .retry(RetryConfig::disabled())
             .build()
             .unwrap()
     }

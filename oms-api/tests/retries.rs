@@ -1,0 +1,141 @@
+//! Retries: what is sent again, how often, and what is not.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{Canned, CannedServer};
+use oms_api::{Client, Credentials, Error, RetryConfig};
+
+/// Answers `failures` times with `status`, then 200 with `body`.
+async fn failing(status: u16, failures: usize, body: &'static str) -> CannedServer {
+    let seen = Arc::new(AtomicUsize::new(0));
+    CannedServer::answering(move |_| {
+        if seen.fetch_add(1, Ordering::SeqCst) < failures {
+            Canned::new(status, r#"{"error_code":"APIGW.0308","error_msg":"busy"}"#)
+        } else {
+            Canned::new(200, body).header("Content-Type", "application/json")
+        }
+    })
+    .await
+}
+
+fn client(server: &CannedServer, retry: RetryConfig) -> Client {
+    Client::builder()
+        .endpoint(server.url())
+        .credentials(Credentials::access_key("AK", "sk").unwrap())
+        .retry(
+            retry
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap()
+}
+
+async fn start(client: &Client) -> Result<(), Error> {
+    client
+        .start_sync_task()
+        .project_id("p")
+        .sync_task_id("t")
+        .body_map(|b| b.dst_ak("a").dst_sk("s"))
+        .send()
+        .await?;
+    Ok(())
+}
+
+async fn create(client: &Client) -> Result<(), Error> {
+    client
+        .create_sync_task()
+        .project_id("p")
+        .body_map(|b| {
+            b.src_region("r")
+                .src_bucket("b")
+                .src_ak("a")
+                .src_sk("s")
+                .dst_ak("a")
+                .dst_sk("s")
+                .dst_region("r")
+                .dst_bucket("b")
+        })
+        .send()
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_busy_gateway_is_retried_with_the_same_signed_request() {
+    let server = failing(503, 2, "").await;
+    start(&client(&server, RetryConfig::new())).await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    // The very same bytes and signature each time.
+    for request in &requests[1..] {
+        assert_eq!(
+            request.header("authorization"),
+            requests[0].header("authorization")
+        );
+        assert_eq!(
+            request.header("x-sdk-date"),
+            requests[0].header("x-sdk-date")
+        );
+        assert_eq!(request.body, requests[0].body);
+    }
+}
+
+#[tokio::test]
+async fn gives_up_after_the_last_attempt() {
+    let server = failing(429, 10, "").await;
+    let error = start(&client(&server, RetryConfig::new().max_attempts(4)))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+    assert_eq!(server.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn a_create_is_not_retried_after_a_gateway_error_but_is_after_throttling() {
+    let server = failing(504, 1, r#"{"sync_task_id":"x"}"#).await;
+    let error = create(&client(&server, RetryConfig::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(504));
+    assert_eq!(server.requests().len(), 1, "a second task could be created");
+
+    let server = failing(429, 1, r#"{"sync_task_id":"x"}"#).await;
+    create(&client(&server, RetryConfig::new())).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn client_errors_and_disabled_retries_send_once() {
+    let server = failing(400, 1, "").await;
+    start(&client(&server, RetryConfig::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(server.requests().len(), 1);
+
+    let server = failing(503, 1, "").await;
+    start(&client(&server, RetryConfig::disabled()))
+        .await
+        .unwrap_err();
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_reported() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = Client::builder()
+        .endpoint(&format!("http://127.0.0.1:{port}"))
+        .credentials(Credentials::access_key("AK", "sk").unwrap())
+        .retry(RetryConfig::new().initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let error = start(&client).await.unwrap_err();
+    assert!(matches!(error, Error::Connect(_)), "{error:?}");
+}
