@@ -128,7 +128,7 @@ impl RetryConfig {
             .unwrap_or(u64::MAX)
             .max(1);
         let jitter = RandomState::new().hash_one(attempt) % jitter_range;
-        (doubled + Duration::from_micros(jitter)).min(self.max_backoff.max(doubled))
+        (doubled + Duration::from_micros(jitter)).min(self.max_backoff)
     }
 }
 
