@@ -181,11 +181,7 @@ async fn an_undocumented_status_is_unexpected_with_its_request_id() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_error() {
-    // Bind, note the port, and close it again: nothing listens there.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = common::closed_port();
     let client = Client::builder()
         .endpoint(&format!("http://127.0.0.1:{port}"))
         .credentials(Credentials::iam_token("token").unwrap())

@@ -24,18 +24,10 @@ fn create(
     client: &Client,
     change: impl FnOnce(types::builder::CreateSyncTaskReq) -> types::builder::CreateSyncTaskReq,
 ) -> oms_api::builder::CreateSyncTask<'_> {
-    client.create_sync_task().project_id("p").body_map(|b| {
-        change(
-            b.src_region("r")
-                .src_bucket("b")
-                .src_ak("a")
-                .src_sk("s")
-                .dst_ak("a")
-                .dst_sk("s")
-                .dst_region("r")
-                .dst_bucket("b"),
-        )
-    })
+    client
+        .create_sync_task()
+        .project_id("p")
+        .body_map(|b| change(common::valid_create_body(b)))
 }
 
 #[tokio::test]

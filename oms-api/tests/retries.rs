@@ -50,16 +50,7 @@ async fn create(client: &Client) -> Result<(), Error> {
     client
         .create_sync_task()
         .project_id("p")
-        .body_map(|b| {
-            b.src_region("r")
-                .src_bucket("b")
-                .src_ak("a")
-                .src_sk("s")
-                .dst_ak("a")
-                .dst_sk("s")
-                .dst_region("r")
-                .dst_bucket("b")
-        })
+        .body_map(common::valid_create_body)
         .send()
         .await?;
     Ok(())
@@ -126,10 +117,7 @@ async fn client_errors_and_disabled_retries_send_once() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_then_reported() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = common::closed_port();
     let client = Client::builder()
         .endpoint(&format!("http://127.0.0.1:{port}"))
         .credentials(Credentials::access_key("AK", "sk").unwrap())

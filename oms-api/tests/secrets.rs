@@ -106,10 +106,7 @@ async fn errors_and_logs_of_real_calls_never_show_secrets() {
         r#"{"error_code":"OMS.0001","error_msg":"bad"}"#,
     ))
     .await;
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = common::closed_port();
     let oms = LocalOms::builder()
         .sync_task("t", oms_api::local::TaskStatus::Stopped)
         .start()

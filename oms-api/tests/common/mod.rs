@@ -200,3 +200,23 @@ pub async fn through_hooks(
     };
     client.pre::<()>(request, &info).await
 }
+
+/// A port on 127.0.0.1 where nothing listens: bound, noted, and closed.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A CreateSyncTask body with every required field set to a valid value.
+pub fn valid_create_body(
+    body: oms_api::types::builder::CreateSyncTaskReq,
+) -> oms_api::types::builder::CreateSyncTaskReq {
+    body.src_region("r")
+        .src_bucket("b")
+        .src_ak("a")
+        .src_sk("s")
+        .dst_ak("a")
+        .dst_sk("s")
+        .dst_region("r")
+        .dst_bucket("b")
+}
