@@ -133,7 +133,7 @@ async fn lifecycle(
         .create_sync_task()
         .project_id(project_id)
         .body_map(|body| {
-            body.with_src_cloud_type(buckets.cloud_type)
+            body.src_cloud_type(buckets.cloud_type)
                 .src_region(buckets.src_region)
                 .src_bucket(buckets.src_bucket)
                 .src_ak(key("OMS_SRC_AK", "sample-src-ak"))
@@ -142,11 +142,11 @@ async fn lifecycle(
                 .dst_bucket(buckets.dst_bucket)
                 .dst_ak(key("OMS_DST_AK", "sample-dst-ak"))
                 .dst_sk(key("OMS_DST_SK", "sample-dst-sk"))
-                .with_description("created by the oms-api lifecycle example")
+                .description("created by the oms-api lifecycle example")
         })
         .send()
         .await
-        .map_err(|e| ("CreateSyncTask", e.into()))?
+        .map_err(at("CreateSyncTask"))?
         .into_inner();
     let id = created.sync_task_id.unwrap_or_default();
     println!("CreateSyncTask: created {id}");
@@ -165,7 +165,7 @@ async fn lifecycle(
         .query_time(now_ms)
         .send()
         .await
-        .map_err(|e| ("ShowSyncTask", e.into()))?
+        .map_err(at("ShowSyncTask"))?
         .into_inner();
     println!(
         "ShowSyncTask: {} → {}, status {}",
@@ -180,7 +180,7 @@ async fn lifecycle(
         .sync_task_id(id.as_str())
         .send()
         .await
-        .map_err(|e| ("StopSyncTask", e.into()))?;
+        .map_err(at("StopSyncTask"))?;
     println!("StopSyncTask: stopped");
 
     client
@@ -188,24 +188,24 @@ async fn lifecycle(
         .project_id(project_id)
         .sync_task_id(id.as_str())
         .body_map(|body| {
-            body.with_src_ak(key("OMS_SRC_AK", "sample-src-ak"))
-                .with_src_sk(key("OMS_SRC_SK", "sample-src-sk"))
+            body.src_ak(key("OMS_SRC_AK", "sample-src-ak"))
+                .src_sk(key("OMS_SRC_SK", "sample-src-sk"))
                 .dst_ak(key("OMS_DST_AK", "sample-dst-ak"))
                 .dst_sk(key("OMS_DST_SK", "sample-dst-sk"))
         })
         .send()
         .await
-        .map_err(|e| ("StartSyncTask", e.into()))?;
+        .map_err(at("StartSyncTask"))?;
     println!("StartSyncTask: started again");
 
     client
         .create_sync_events()
         .project_id(project_id)
         .sync_task_id(id.as_str())
-        .body_map(|body| body.object_keys_from(["reports%2F2024-01.csv", "index.html"]))
+        .body_map(|body| body.object_keys(["reports%2F2024-01.csv", "index.html"]))
         .send()
         .await
-        .map_err(|e| ("CreateSyncEvents", e.into()))?;
+        .map_err(at("CreateSyncEvents"))?;
     println!("CreateSyncEvents: reported 2 changed objects");
 
     let statistics = client
@@ -217,7 +217,7 @@ async fn lifecycle(
         .end_time(now_ms)
         .send()
         .await
-        .map_err(|e| ("ListSyncTaskStatistic", e.into()))?
+        .map_err(at("ListSyncTaskStatistic"))?
         .into_inner();
     for series in statistics.statistic_datas.unwrap_or_default() {
         let total: i64 = series
@@ -239,14 +239,14 @@ async fn lifecycle(
         .sync_task_id(id.as_str())
         .send()
         .await
-        .map_err(|e| ("StopSyncTask", e.into()))?;
+        .map_err(at("StopSyncTask"))?;
     client
         .delete_sync_task()
         .project_id(project_id)
         .sync_task_id(id.as_str())
         .send()
         .await
-        .map_err(|e| ("DeleteSyncTask", e.into()))?;
+        .map_err(at("DeleteSyncTask"))?;
     println!("DeleteSyncTask: deleted {id}");
     Ok(())
 }

@@ -95,11 +95,11 @@ async fn start(client: &Client, project_id: &str, sync_task_id: &str) -> Result<
             let body = body.dst_ak(dst_ak).dst_sk(dst_sk);
             // The source keys are optional (URL-list tasks have none).
             let body = match src_ak {
-                Some(ak) => body.with_src_ak(ak),
+                Some(ak) => body.src_ak(ak),
                 None => body,
             };
             match src_sk {
-                Some(sk) => body.with_src_sk(sk),
+                Some(sk) => body.src_sk(sk),
                 None => body,
             }
         })

@@ -1,13 +1,11 @@
-//! Building a [`Client`], and the hooks through which every request passes.
+//! Building a [`Client`]: where it sends, how it authenticates, and the
+//! limits every request runs within.
 
 use std::time::Duration;
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{self, HeaderValue};
-
 use crate::Client;
 use crate::credentials::Credentials;
-use crate::error::{Error, ValidationError, decode_error_body, header_request_id};
+use crate::error::{Error, ValidationError};
 use crate::provider::{self, CredentialsChain, Environment};
 use crate::region::{Endpoint, Region};
 use crate::retry::RetryConfig;
@@ -18,17 +16,29 @@ pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CAR
 /// The default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The default time allowed for a whole request, from sending to the end of
-/// the response body.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// The default time allowed for one attempt, from sending the request to
+/// the end of the response body.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// What the generated client carries for the hooks: how to authenticate and
-/// how long a request may take.
+/// The default time allowed for a whole operation: every attempt and every
+/// wait between attempts.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The default largest response body accepted: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 16 * 1024 * 1024;
+
+/// What the generated client carries for the dispatcher.
 #[derive(Debug, Clone)]
-pub struct ClientState {
-    credentials: Credentials,
-    timeout: Duration,
-    retry: RetryConfig,
+pub(crate) struct ClientState {
+    pub(crate) credentials: Credentials,
+    pub(crate) retry: RetryConfig,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) operation_timeout: Option<Duration>,
+    pub(crate) max_response_body: u64,
+    pub(crate) region: Option<Region>,
+    /// The base URL's path (`/` or a proxy's stem such as `/oms`).
+    pub(crate) base_path: String,
 }
 
 impl Client {
@@ -36,18 +46,28 @@ impl Client {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use oms_api::{Client, ClientInfo, Credentials, Region};
+    /// use oms_api::{Client, Credentials, Region};
     ///
     /// let client = Client::builder()
     ///     .region(Region::CnNorth4)
     ///     .credentials(Credentials::iam_token("MIIE...token")?)
-    ///     .timeout(Duration::from_secs(30))
+    ///     .attempt_timeout(Duration::from_secs(30))
     ///     .build()?;
-    /// assert_eq!(client.baseurl(), "https://oms.cn-north-4.myhuaweicloud.com");
+    /// assert_eq!(client.base_url(), "https://oms.cn-north-4.myhuaweicloud.com");
     /// # Ok::<(), oms_api::Error>(())
     /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The base URL requests are sent to.
+    pub fn base_url(&self) -> &str {
+        &self.baseurl
+    }
+
+    /// The region the client was built for, if it was given one.
+    pub fn region(&self) -> Option<Region> {
+        self.inner.region
     }
 }
 
@@ -60,8 +80,10 @@ pub struct ClientBuilder {
     environment: Option<Environment>,
     credentials: Option<Credentials>,
     connect_timeout: Option<Duration>,
-    timeout: Option<Duration>,
-    http_client: Option<reqwest::Client>,
+    attempt_timeout: Option<Duration>,
+    operation_timeout: Option<Option<Duration>>,
+    max_response_body: Option<u64>,
+    http_client: Option<reqwest::ClientBuilder>,
     retry: Option<RetryConfig>,
 }
 
@@ -69,8 +91,10 @@ impl ClientBuilder {
     /// Sends requests to the OMS endpoint of `region`: the one in
     /// `HUAWEICLOUD_SDK_REGION_OMS_<REGION>` when set, else the built-in
     /// table's (see [`provider::region_endpoint`]). An explicit
-    /// [`endpoint`](Self::endpoint) wins over it. No default: a region or an
-    /// endpoint is required.
+    /// [`endpoint`](Self::endpoint) wins over it. Operations the region
+    /// does not offer (sync tasks outside cn-north-4, cn-east-3 and
+    /// cn-southwest-2) are refused before sending. No default: a region or
+    /// an endpoint is required.
     pub fn region(mut self, region: Region) -> Self {
         self.region = Some(region);
         self
@@ -100,18 +124,38 @@ impl ClientBuilder {
     }
 
     /// The time allowed to open a connection. Default:
-    /// [`DEFAULT_CONNECT_TIMEOUT`] (10 s). Ignored with
-    /// [`http_client`](Self::http_client), whose own setting applies.
+    /// [`DEFAULT_CONNECT_TIMEOUT`] (10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
     }
 
-    /// The time allowed for a whole request. Default: [`DEFAULT_TIMEOUT`]
-    /// (120 s). Applies to every request, also with
-    /// [`http_client`](Self::http_client).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+    /// The time allowed for one attempt, from sending the request to the
+    /// end of the response body. Default: [`DEFAULT_ATTEMPT_TIMEOUT`]
+    /// (60 s). An attempt that times out is retried only for operations
+    /// that may be repeated (see [`RetryConfig`]).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The time allowed for a whole operation: every attempt and the waits
+    /// between them. When it is reached the operation ends with
+    /// [`TimeoutKind::Operation`](crate::TimeoutKind::Operation); no retry
+    /// starts that could not finish before it. `None` allows any time.
+    /// Default: [`DEFAULT_OPERATION_TIMEOUT`] (180 s).
+    pub fn operation_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// The largest success response body accepted, in bytes; a larger one
+    /// ends the operation with [`Error::ResponseTooLarge`] and is not read
+    /// further. Error responses are read up to
+    /// [`ERROR_BODY_LIMIT`](crate::ERROR_BODY_LIMIT) (64 KiB) and cut.
+    /// Default: [`DEFAULT_MAX_RESPONSE_BODY`] (16 MiB).
+    pub fn max_response_body(mut self, bytes: u64) -> Self {
+        self.max_response_body = Some(bytes);
         self
     }
 
@@ -122,12 +166,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends requests with this `reqwest::Client` (for a proxy, custom root
-    /// certificates, or a shared connection pool). Default: a client with
-    /// rustls, the connect timeout above, and redirects not followed, as OMS
-    /// never redirects.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// Builds the HTTP client from this `reqwest::ClientBuilder` (for a
+    /// proxy, custom root certificates, or pool settings) instead of a
+    /// default one. Whatever it says, the client never follows redirects (a
+    /// redirect would carry credentials and secret keys to another origin)
+    /// and the [`connect_timeout`](Self::connect_timeout) applies. Default:
+    /// `reqwest::Client::builder()` (rustls).
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http_client = Some(builder);
         self
     }
 
@@ -151,130 +197,30 @@ impl ClientBuilder {
             Some(credentials) => credentials,
             None => CredentialsChain::new().environment(environment).resolve()?,
         };
-        let http_client = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(Error::Transport)?,
-        };
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let http_client = self
+            .http_client
+            .unwrap_or_default()
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(Error::Transport)?;
         let state = ClientState {
             credentials,
-            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
             retry: self.retry.unwrap_or_default(),
+            connect_timeout,
+            attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
+            operation_timeout: self
+                .operation_timeout
+                .unwrap_or(Some(DEFAULT_OPERATION_TIMEOUT)),
+            max_response_body: self.max_response_body.unwrap_or(DEFAULT_MAX_RESPONSE_BODY),
+            region: self.region,
+            base_path: endpoint.path().to_owned(),
         };
         Ok(Client::new_with_client(
             endpoint.as_base_url(),
             http_client,
             state,
         ))
-    }
-}
-
-/// Headers progenitor adds that OMS does not define.
-const UNDEFINED_HEADERS: &[&str] = &["api-version"];
-
-impl ClientHooks<ClientState> for Client {
-    /// Finishes every request: checks the spec's rules that the generated
-    /// types cannot (see [`crate::rules`]), drops headers the service does not define,
-    /// sets the user agent (unless set) and timeout, and authenticates it
-    /// last, once everything that is signed is in place.
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let state = self.inner();
-        crate::rules::check(info.operation_id, request)
-            .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))?;
-        for name in UNDEFINED_HEADERS {
-            request.headers_mut().remove(*name);
-        }
-        request
-            .headers_mut()
-            .entry(header::USER_AGENT)
-            .or_insert(HeaderValue::from_static(USER_AGENT));
-        *request.timeout_mut() = Some(state.timeout);
-        state
-            .credentials
-            .authenticate(request, std::time::SystemTime::now())
-            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))?;
-        tracing::debug!(
-            operation = info.operation_id,
-            method = %request.method(),
-            path = request.url().path(),
-            "sending OMS request"
-        );
-        Ok(())
-    }
-
-    /// Sends the request, again after a failure that may pass (see
-    /// [`RetryConfig`]); the same signed bytes are sent each time. An error
-    /// response is read whole and its body, in whichever shape it came,
-    /// rewritten to the spec's `ApiError`, so that every error decodes with
-    /// its status and request id intact.
-    async fn exec(
-        &self,
-        mut request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let retry = &self.inner().retry;
-        let mut attempt = 1;
-        let response = loop {
-            // A body that cannot be cloned (a stream) is sent once.
-            let again = request.try_clone();
-            let outcome = self.client().execute(request).await;
-            match again {
-                Some(again) if retry.should_retry(attempt, info.operation_id, &outcome) => {
-                    let wait = retry.backoff(
-                        attempt,
-                        outcome.as_ref().ok().map(reqwest::Response::headers),
-                    );
-                    tracing::info!(
-                        operation = info.operation_id,
-                        attempt,
-                        status = outcome.as_ref().map_or(0, |r| r.status().as_u16()),
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        "retrying OMS request"
-                    );
-                    tokio::time::sleep(wait).await;
-                    request = again;
-                    attempt += 1;
-                }
-                _ => break outcome?,
-            }
-        };
-        let status = response.status();
-        tracing::debug!(
-            operation = info.operation_id,
-            status = status.as_u16(),
-            request_id = header_request_id(response.headers()).unwrap_or_default(),
-            "OMS response"
-        );
-        if !(status.is_client_error() || status.is_server_error()) {
-            return Ok(response);
-        }
-        let mut headers = response.headers().clone();
-        let version = response.version();
-        let body = response.bytes().await?;
-        let decoded = decode_error_body(status, &body);
-        let json = serde_json::to_vec(&decoded).expect("an ApiError serializes");
-        for stale in [
-            header::CONTENT_LENGTH,
-            header::CONTENT_ENCODING,
-            header::TRANSFER_ENCODING,
-        ] {
-            headers.remove(stale);
-        }
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        let mut rebuilt = http::Response::new(json);
-        *rebuilt.status_mut() = status;
-        *rebuilt.version_mut() = version;
-        *rebuilt.headers_mut() = headers;
-        Ok(reqwest::Response::from(rebuilt))
     }
 }

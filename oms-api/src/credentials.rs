@@ -6,9 +6,9 @@ use std::time::SystemTime;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::error::ValidationError;
+use crate::error::{Error, SigningError, ValidationError};
 use crate::secret::Secret;
-use crate::signer::{self, SignableRequest, SigningError, SigningKey};
+use crate::signer::{self, SignableRequest, SigningKey};
 use crate::types::ProjectId;
 
 /// The header that carries an IAM token.
@@ -126,6 +126,12 @@ impl Credentials {
         self.project_id.as_deref().map(String::as_str)
     }
 
+    /// Whether requests are signed (an access key) rather than carrying a
+    /// token.
+    pub(crate) fn signs(&self) -> bool {
+        matches!(self.kind, Kind::AccessKey { .. })
+    }
+
     /// The access key, for credentials that sign.
     pub fn access_key_id(&self) -> Option<&str> {
         match &self.kind {
@@ -134,14 +140,18 @@ impl Credentials {
         }
     }
 
-    /// Adds what authenticates `request` to it. Called last, once everything
-    /// that is signed is in place; with an access key it also replaces the
-    /// query by its canonical form, so that what is signed is what is sent.
-    pub(crate) fn authenticate(
+    /// Adds what authenticates `request` to it, as the client does last for
+    /// every request it sends: `X-Auth-Token`, or with an access key
+    /// `X-Project-Id`, `X-Security-Token`, `Host`, `X-Sdk-Date` and the
+    /// `Authorization` signature at `now`. With an access key it also
+    /// replaces the query by its canonical form, so that what is signed is
+    /// what is sent. Call it once everything that is signed is in place; it
+    /// is meant for requests this crate does not build.
+    pub fn authenticate(
         &self,
         request: &mut reqwest::Request,
         now: SystemTime,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), Error> {
         let (key, security_token) = match &self.kind {
             Kind::IamToken(token) => {
                 let value = sensitive_header("X-Auth-Token", token.expose_secret())?;
@@ -187,15 +197,6 @@ impl Credentials {
         }
         Ok(())
     }
-}
-
-/// Why a request could not be authenticated.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum AuthError {
-    #[error(transparent)]
-    Invalid(#[from] ValidationError),
-    #[error("cannot sign the request: {0}")]
-    Signing(#[from] SigningError),
 }
 
 fn key_error(error: SigningError) -> ValidationError {

@@ -1,21 +1,24 @@
-//! The one error type of this crate, and the one place that converts the
-//! generated client's errors into it.
+//! Every error type of this crate: [`Error`], which every operation returns,
+//! and the errors it carries.
+//!
+//! No error ever holds a secret: validation errors name the field and the
+//! rule, never the value; configuration errors name the source and the key.
+//! Text that came from a server (error codes, messages, request ids) is cut
+//! to a bounded length and its control characters are escaped, so that a
+//! server cannot forge terminal or log lines through an error.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-
-use crate::types::ApiError;
 
 /// The response header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Everything that can go wrong when calling OMS.
-///
-/// Nothing in an `Error` ever contains a secret: validation errors name the
-/// field and the rule, never the value.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -24,39 +27,58 @@ pub enum Error {
     Validation(#[from] ValidationError),
     /// A credential or endpoint source is incomplete or malformed.
     #[error(transparent)]
-    Config(#[from] crate::provider::ConfigError),
-    /// The request could not be authenticated (for example, it could not be
-    /// signed); nothing was sent.
-    #[error("cannot authenticate the request: {0}")]
-    Auth(String),
+    Config(#[from] ConfigError),
+    /// The request could not be signed; nothing was sent.
+    #[error("cannot sign the request: {0}")]
+    Signing(#[from] SigningError),
     /// No connection could be made to the endpoint.
     #[error("cannot connect to the OMS endpoint")]
     Connect(#[source] reqwest::Error),
-    /// The connection or the whole request took longer than allowed.
-    #[error("the request to OMS timed out")]
-    Timeout(#[source] reqwest::Error),
+    /// A connection, an attempt or the whole operation took longer than
+    /// allowed.
+    #[error(transparent)]
+    Timeout(#[from] TimeoutError),
     /// Another failure while sending the request or reading the response.
     #[error("the request to OMS failed in transport")]
     Transport(#[source] reqwest::Error),
+    /// The response body was larger than the client accepts
+    /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body));
+    /// the rest of it was not read.
+    #[error("the response from OMS (HTTP {status}) is larger than the {limit} bytes allowed{}", RequestIdSuffix(request_id.as_deref()))]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+        /// The response's HTTP status.
+        status: StatusCode,
+        /// The request id, when the response had one.
+        request_id: Option<String>,
+    },
     /// OMS or its API gateway answered with an error.
     #[error(transparent)]
     Service(#[from] ServiceError),
     /// A response whose status the spec does not describe (1xx, 3xx, or a
-    /// success status other than the documented one).
+    /// success status other than the documented one). Redirects are never
+    /// followed.
     #[error("unexpected HTTP status {status} from OMS{}", RequestIdSuffix(request_id.as_deref()))]
     UnexpectedStatus {
         /// The HTTP status.
         status: StatusCode,
-        /// The `X-Request-Id` response header, when present.
+        /// The request id, when the response had one.
         request_id: Option<String>,
     },
     /// A listing could not be completed: the service announced more items
     /// than the API's offsets reach, or repeated a page.
-    #[error("cannot list every sync task: {0}")]
+    #[error("cannot list every item: {0}")]
     Pagination(String),
     /// A success response whose body does not match the spec.
-    #[error("cannot decode the response from OMS")]
-    InvalidResponse(#[source] serde_json::Error),
+    #[error("cannot decode the response from OMS{}", RequestIdSuffix(request_id.as_deref()))]
+    InvalidResponse {
+        /// The request id, when the response had one.
+        request_id: Option<String>,
+        /// Why it does not decode.
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl Error {
@@ -64,7 +86,9 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Service(e) => Some(e.status()),
-            Error::UnexpectedStatus { status, .. } => Some(*status),
+            Error::UnexpectedStatus { status, .. } | Error::ResponseTooLarge { status, .. } => {
+                Some(*status)
+            }
             _ => None,
         }
     }
@@ -73,16 +97,22 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Service(e) => e.request_id(),
-            Error::UnexpectedStatus { request_id, .. } => request_id.as_deref(),
+            Error::UnexpectedStatus { request_id, .. }
+            | Error::ResponseTooLarge { request_id, .. }
+            | Error::InvalidResponse { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
 
-    /// Whether sending the same request again may succeed: connection
-    /// failures, timeouts, 429 and the gateway statuses 502, 503 and 504.
+    /// Whether sending the same request again may succeed and is safe for
+    /// the operation that failed: a connection that could not be made and a
+    /// `429` always; an attempt that timed out and `502`, `503` or `504`
+    /// only for operations that may be repeated (not CreateSyncTask, whose
+    /// first attempt may have created a task, nor the state transitions).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Connect(_) | Error::Timeout(_) => true,
+            Error::Connect(_) => true,
+            Error::Timeout(e) => e.retryable,
             Error::Service(e) => e.is_retryable(),
             _ => false,
         }
@@ -96,14 +126,25 @@ impl Error {
         }
     }
 
-    fn transport(error: reqwest::Error) -> Self {
-        if error.is_timeout() {
-            Error::Timeout(error)
+    /// A transport failure, by kind.
+    pub(crate) fn transport(error: reqwest::Error) -> Self {
+        if error.is_connect() && error.is_timeout() {
+            Error::Timeout(TimeoutError {
+                kind: TimeoutKind::Connect,
+                limit: None,
+                retryable: true,
+            })
         } else if error.is_connect() {
             Error::Connect(error)
         } else {
             Error::Transport(error)
         }
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(error: reqwest::Error) -> Self {
+        Error::transport(error)
     }
 }
 
@@ -119,8 +160,12 @@ impl fmt::Display for RequestIdSuffix<'_> {
 }
 
 /// A value that breaks a rule of the spec, found before anything was sent.
+///
+/// It names the field (`dst_sk`, `source_cdn.protocol`, `object_keys[2]`)
+/// and states the rule as the spec does (`must be 1 to 100 characters`),
+/// never the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {field}: {rule}")]
+#[error("invalid {}: {rule}", if field.is_empty() { "value" } else { field })]
 pub struct ValidationError {
     field: Cow<'static, str>,
     rule: Cow<'static, str>,
@@ -135,82 +180,220 @@ impl ValidationError {
         }
     }
 
-    /// The field, as the spec names it (`dst_sk`, `sync_task_id`, …).
+    /// The field, as the spec names it (`dst_sk`, `sync_task_id`,
+    /// `source_cdn.protocol`, …); empty for a value checked on its own
+    /// (`"..".parse::<ProjectId>()`).
     pub fn field(&self) -> &str {
         &self.field
     }
 
-    /// The rule that was broken (`longer than 100 characters`, `is required`, …).
+    /// The rule that was broken (`must be 1 to 100 characters`, `is required`, …).
     pub fn rule(&self) -> &str {
         &self.rule
     }
 
-    /// Reads the field and the rule out of the generated builders' messages:
-    ///
-    /// * `conversion to `T` for FIELD failed: RULE` (parameters and bodies),
-    /// * `error converting supplied value for FIELD: RULE` (body fields),
-    /// * `no value supplied for FIELD` and `FIELD was not initialized`,
-    /// * `invalid FIELD: RULE` (this crate's own checks, in the hooks).
-    ///
-    /// The messages never hold the value (the conversions' errors do not).
-    fn from_generated(message: &str) -> Self {
-        // Nested conversions name each level: `source_cdn`, then
-        // `authentication_type`; the field is their path. The operation's
-        // `body` parameter is not a field of the spec.
-        let mut path: Vec<&str> = Vec::new();
-        let mut rest = message;
-        let rule = loop {
-            if let Some(tail) = rest.strip_prefix("conversion to `")
-                && let Some((_, tail)) = tail.split_once("` for ")
-                && let Some((name, tail)) = tail.split_once(" failed")
-            {
-                path.push(name);
-                match tail.strip_prefix(": ") {
-                    Some(tail) => rest = tail,
-                    None => break "is not valid",
-                }
-            } else if let Some(tail) = rest.strip_prefix("error converting supplied value for ")
-                && let Some((name, tail)) = tail.split_once(": ")
-            {
-                path.push(name);
-                rest = tail;
-            } else if let Some(name) = rest.strip_prefix("no value supplied for ") {
-                path.push(name);
-                break "is required";
-            } else if let Some(name) = rest.strip_suffix(" was not initialized") {
-                path.push(name);
-                break "is required";
-            } else if let Some((name, rule)) = rest
-                .strip_prefix("invalid ")
-                .and_then(|t| t.split_once(": "))
-            {
-                // A `ValidationError` from the client's own checks.
-                path.push(name);
-                break rule;
-            } else {
-                break rest;
-            }
-        };
-        if path.first() == Some(&"body") && path.len() > 1 {
-            path.remove(0);
+    /// A required field that was not given.
+    pub(crate) const fn missing(field: &'static str) -> Self {
+        Self {
+            field: Cow::Borrowed(field),
+            rule: Cow::Borrowed("is required"),
         }
-        let field = if path.is_empty() {
-            "request".to_owned()
-        } else {
-            path.join(".")
+    }
+
+    /// The error of `field`'s value: the rule of a `ValidationError` (with
+    /// its field, if any, nested under `field`), else the error's text.
+    pub(crate) fn nest<E: fmt::Display + 'static>(field: &'static str, error: E) -> Self {
+        match Self::downcast(error) {
+            Ok(inner) if inner.field.is_empty() => Self {
+                field: Cow::Borrowed(field),
+                rule: inner.rule,
+            },
+            Ok(inner) => Self {
+                field: Cow::Owned(format!("{field}.{}", inner.field)),
+                rule: inner.rule,
+            },
+            Err(text) => Self::new(field, text),
+        }
+    }
+
+    /// The error of item `index` of list `field`.
+    pub(crate) fn nest_item<E: fmt::Display + 'static>(
+        field: &'static str,
+        index: usize,
+        error: E,
+    ) -> Self {
+        let at = format!("{field}[{index}]");
+        match Self::downcast(error) {
+            Ok(inner) if inner.field.is_empty() => Self::new(at, inner.rule),
+            Ok(inner) => Self::new(format!("{at}.{}", inner.field), inner.rule),
+            Err(text) => Self::new(at, text),
+        }
+    }
+
+    /// `error` as it is, when it is a `ValidationError`; else its text as
+    /// the rule of the request as a whole.
+    pub(crate) fn from_error<E: fmt::Display + 'static>(error: E) -> Self {
+        Self::downcast(error).unwrap_or_else(|text| Self::new("request", text))
+    }
+
+    fn downcast<E: fmt::Display + 'static>(error: E) -> Result<Self, String> {
+        let mut slot = Some(error);
+        match (&mut slot as &mut dyn Any).downcast_mut::<Option<Self>>() {
+            Some(inner) => Ok(inner.take().expect("the slot is full")),
+            None => Err(slot.map(|e| e.to_string()).unwrap_or_default()),
+        }
+    }
+}
+
+/// A rule broken by a value checked on its own (the generated types'
+/// conversions); the field is added by whoever knows it.
+impl From<&'static str> for ValidationError {
+    fn from(rule: &'static str) -> Self {
+        Self::new("", rule)
+    }
+}
+
+impl From<String> for ValidationError {
+    fn from(rule: String) -> Self {
+        Self::new("", rule)
+    }
+}
+
+impl From<std::convert::Infallible> for ValidationError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
+/// A credential or endpoint source that is missing something or malformed.
+/// It names the source and the key, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}: {key} {problem}")]
+pub struct ConfigError {
+    origin: String,
+    key: String,
+    problem: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(
+        origin: impl Into<String>,
+        key: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> Self {
+        Self {
+            origin: origin.into(),
+            key: key.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The source: `environment`, or `profile file <path>`.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The variable, profile key or section concerned.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// What is wrong with it.
+    pub fn problem(&self) -> &str {
+        &self.problem
+    }
+}
+
+/// Why a request cannot be signed. Never contains a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SigningError {
+    /// The access key is malformed.
+    #[error("must be 1 to 1024 visible ASCII characters without `,`")]
+    InvalidAccessKey,
+    /// The secret key is malformed.
+    #[error("must be 1 to 1024 characters")]
+    InvalidSecretKey,
+    /// The URL has no host to sign.
+    #[error("the URL has no host")]
+    NoHost,
+    /// `X-Sdk-Date` is present but not `YYYYMMDDTHHMMSSZ`.
+    #[error("X-Sdk-Date is not of the form YYYYMMDDTHHMMSSZ")]
+    BadDate,
+    /// The body is a stream, whose bytes are not known before sending.
+    #[error("a streaming body cannot be signed")]
+    StreamingBody,
+    /// The time is before 1970 or after 9999.
+    #[error("the signing time is out of range")]
+    TimeOutOfRange,
+}
+
+/// Which limit a [`TimeoutError`] hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Opening a connection ([`ClientBuilder::connect_timeout`](crate::ClientBuilder::connect_timeout)).
+    Connect,
+    /// One attempt, from sending to the end of the response body
+    /// ([`ClientBuilder::attempt_timeout`](crate::ClientBuilder::attempt_timeout)).
+    Attempt,
+    /// The whole operation, every attempt and wait between them
+    /// ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    Operation,
+}
+
+/// A request that took longer than allowed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct TimeoutError {
+    kind: TimeoutKind,
+    limit: Option<Duration>,
+    retryable: bool,
+}
+
+impl TimeoutError {
+    pub(crate) fn new(kind: TimeoutKind, limit: Duration, retryable: bool) -> Self {
+        Self {
+            kind,
+            limit: Some(limit),
+            retryable,
+        }
+    }
+
+    /// Which limit was hit.
+    pub fn kind(&self) -> TimeoutKind {
+        self.kind
+    }
+
+    /// The limit, when the client set it (a connect timeout of a
+    /// caller's own HTTP client settings is not known).
+    pub fn limit(&self) -> Option<Duration> {
+        self.limit
+    }
+
+    fn describe(&self) -> String {
+        let what = match self.kind {
+            TimeoutKind::Connect => "no connection to OMS could be opened",
+            TimeoutKind::Attempt => "OMS did not answer in time",
+            TimeoutKind::Operation => "the operation did not complete in time",
         };
-        Self::new(field, rule.to_owned())
+        match self.limit {
+            Some(limit) => format!("{what} (limit {limit:?})"),
+            None => what.to_owned(),
+        }
     }
 }
 
 /// An error answered by OMS or by the API gateway in front of it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("OMS answered HTTP {status} {code}: {message}{}", RequestIdSuffix(request_id.as_deref()))]
+#[error("OMS answered HTTP {status} {code}: {message}{}{}", RequestIdSuffix(request_id.as_deref()), SkewHint(clock_skew.as_ref()))]
 pub struct ServiceError {
     status: StatusCode,
     code: String,
     message: String,
     request_id: Option<String>,
+    retryable: bool,
+    clock_skew: Option<ClockSkew>,
 }
 
 impl ServiceError {
@@ -225,7 +408,8 @@ impl ServiceError {
         &self.code
     }
 
-    /// The error message; the body as text when it was not JSON.
+    /// The error message (the body as text when it was not JSON), cut to
+    /// 2048 characters, control characters escaped.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -246,57 +430,107 @@ impl ServiceError {
         self.status.is_server_error()
     }
 
-    /// Whether sending the same request again may succeed (429, 502, 503, 504).
+    /// Whether sending the same request again may succeed and is safe for
+    /// the operation (see [`Error::is_retryable`]).
     pub fn is_retryable(&self) -> bool {
-        matches!(self.status.as_u16(), 429 | 502 | 503 | 504)
+        self.retryable
+    }
+
+    /// For a signature refused as expired: how far the local clock is from
+    /// the server's, when the response said (its `Date` header).
+    pub fn clock_skew(&self) -> Option<&ClockSkew> {
+        self.clock_skew.as_ref()
     }
 }
 
-/// The `X-Request-Id` of a response, when present and not empty.
-pub(crate) fn header_request_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+/// How far the local clock is from the server's, seen when a signature was
+/// refused as expired (the gateway allows 15 minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClockSkew {
+    /// The local clock is behind the server's by this much.
+    Behind(Duration),
+    /// The local clock is ahead of the server's by this much.
+    Ahead(Duration),
+    /// The response did not say what time the server has.
+    Unknown,
 }
 
-impl From<progenitor_client::Error<ApiError>> for Error {
-    fn from(error: progenitor_client::Error<ApiError>) -> Self {
-        use progenitor_client::Error as Generated;
-        match error {
-            Generated::InvalidRequest(message) => {
-                Error::Validation(ValidationError::from_generated(&message))
-            }
-            Generated::Custom(message) => Error::Auth(message),
-            Generated::CommunicationError(e)
-            | Generated::InvalidUpgrade(e)
-            | Generated::ResponseBodyError(e) => Error::transport(e),
-            Generated::ErrorResponse(response) => {
-                let status = response.status();
-                let header_id = header_request_id(response.headers());
-                let body = response.into_inner();
-                Error::Service(ServiceError {
-                    status,
-                    code: body.error_code,
-                    message: body.error_msg,
-                    request_id: header_id.or(body.request_id),
-                })
-            }
-            Generated::InvalidResponsePayload(_, e) => Error::InvalidResponse(e),
-            Generated::UnexpectedResponse(response) => Error::UnexpectedStatus {
-                status: response.status(),
-                request_id: header_request_id(response.headers()),
-            },
+struct SkewHint<'a>(Option<&'a ClockSkew>);
+
+impl fmt::Display for SkewHint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(skew) = self.0 else {
+            return Ok(());
+        };
+        f.write_str("; the signature was refused as expired: ")?;
+        match skew {
+            ClockSkew::Behind(by) => write!(
+                f,
+                "the local clock is {} behind the server's",
+                HumanDuration(*by)
+            ),
+            ClockSkew::Ahead(by) => write!(
+                f,
+                "the local clock is {} ahead of the server's",
+                HumanDuration(*by)
+            ),
+            ClockSkew::Unknown => f.write_str("the local clock may be off by more than 15 min"),
         }
     }
 }
 
-/// The most of a non-JSON error body kept as the message.
-const MAX_TEXT_MESSAGE: usize = 2048;
+struct HumanDuration(Duration);
 
-/// Decodes an error body of any shape the official SDKs accept into the
-/// spec's `ApiError`:
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seconds = self.0.as_secs();
+        match (seconds / 3600, seconds / 60 % 60, seconds % 60) {
+            (0, 0, s) => write!(f, "{s} s"),
+            (0, m, s) => write!(f, "{m} min {s} s"),
+            (h, m, _) => write!(f, "{h} h {m} min"),
+        }
+    }
+}
+
+/// The most characters of a server's error message kept.
+pub(crate) const MAX_MESSAGE_CHARS: usize = 2048;
+
+/// The most characters of an error code or request id kept.
+const MAX_CODE_CHARS: usize = 128;
+
+/// `text` with control and bidirectional-formatting characters escaped
+/// (`\u{1b}`), cut to `max_chars` characters (then ending in `…`).
+pub(crate) fn printable(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars + 8));
+    for (count, c) in text.chars().enumerate() {
+        if count == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || is_bidi_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters that reorder text on display (Trojan Source).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The `X-Request-Id` of a response, when present and not empty.
+pub(crate) fn header_request_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(REQUEST_ID_HEADER)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let text = text.trim();
+    (!text.is_empty()).then(|| printable(text, MAX_CODE_CHARS))
+}
+
+/// Decodes an error response of any shape the official SDKs accept:
 ///
 /// 1. `{"error_code", "error_msg"}` (OMS and the API gateway),
 /// 2. `{"errorCode", "errorMsg"}`,
@@ -305,18 +539,30 @@ const MAX_TEXT_MESSAGE: usize = 2048;
 /// 5. anything else (HTML, text, JSON without those keys): the status as the
 ///    code and the body text as the message.
 ///
-/// `request_id` (or `requestId`) is kept from any JSON shape.
-pub(crate) fn decode_error_body(status: StatusCode, body: &[u8]) -> ApiError {
+/// `request_id` (or `requestId`) is kept from any JSON shape; the
+/// `X-Request-Id` header wins over it. Every text is made printable.
+pub(crate) fn service_error(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    retryable: bool,
+    clock_skew: Option<ClockSkew>,
+) -> ServiceError {
     let json = serde_json::from_slice::<serde_json::Value>(body).ok();
     let object = json.as_ref().and_then(|v| v.as_object());
-    let text = |value: Option<&serde_json::Value>| match value? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Null => None,
-        other => Some(other.to_string()),
-    };
-    let pair = |o: &serde_json::Map<String, serde_json::Value>, code: &str, msg: &str| {
-        let code = text(o.get(code))?;
-        Some((code, text(o.get(msg)).unwrap_or_default()))
+    fn text(value: Option<&serde_json::Value>) -> Option<Cow<'_, str>> {
+        match value? {
+            serde_json::Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+            serde_json::Value::Null => None,
+            other => Some(Cow::Owned(other.to_string())),
+        }
+    }
+    let pair = |o: &'_ serde_json::Map<String, serde_json::Value>, code: &str, msg: &str| {
+        let code = text(o.get(code))?.into_owned();
+        Some((
+            code,
+            text(o.get(msg)).map(Cow::into_owned).unwrap_or_default(),
+        ))
     };
     let decoded = object.and_then(|o| {
         pair(o, "error_code", "error_msg")
@@ -328,21 +574,26 @@ pub(crate) fn decode_error_body(status: StatusCode, body: &[u8]) -> ApiError {
                     .and_then(|e| pair(e, "code", "message"))
             })
     });
-    let request_id =
-        object.and_then(|o| text(o.get("request_id")).or_else(|| text(o.get("requestId"))));
-    let (error_code, error_msg) = decoded.unwrap_or_else(|| {
-        let body = String::from_utf8_lossy(body);
-        let body = body.trim();
-        let message = match body.char_indices().nth(MAX_TEXT_MESSAGE) {
-            Some((cut, _)) => format!("{}…", &body[..cut]),
-            None => body.to_owned(),
-        };
-        (status.as_u16().to_string(), message)
-    });
-    ApiError {
-        error_code,
-        error_msg,
-        request_id,
+    let body_request_id = object
+        .and_then(|o| text(o.get("request_id")).or_else(|| text(o.get("requestId"))))
+        .map(|id| printable(&id, MAX_CODE_CHARS));
+    let (code, message) = match decoded {
+        Some((code, message)) => (
+            printable(&code, MAX_CODE_CHARS),
+            printable(&message, MAX_MESSAGE_CHARS),
+        ),
+        None => (
+            status.as_u16().to_string(),
+            printable(String::from_utf8_lossy(body).trim(), MAX_MESSAGE_CHARS),
+        ),
+    };
+    ServiceError {
+        status,
+        code,
+        message,
+        request_id: header_request_id(headers).or(body_request_id),
+        retryable,
+        clock_skew,
     }
 }
 
@@ -350,54 +601,18 @@ pub(crate) fn decode_error_body(status: StatusCode, body: &[u8]) -> ApiError {
 mod tests {
     use super::*;
 
-    #[test]
-    fn reads_field_and_rule_from_parameter_messages() {
-        let e = ValidationError::from_generated(
-            "conversion to `SyncTaskId` for sync_task_id failed: longer than 255 characters",
-        );
-        assert_eq!(
-            (e.field(), e.rule()),
-            ("sync_task_id", "longer than 255 characters")
-        );
-        let e = ValidationError::from_generated("project_id was not initialized");
-        assert_eq!((e.field(), e.rule()), ("project_id", "is required"));
-    }
-
-    #[test]
-    fn reads_field_and_rule_from_body_messages() {
-        let e = ValidationError::from_generated(
-            "conversion to `StartSyncTaskReq` for body failed: error converting supplied value for dst_sk: longer than 100 characters",
-        );
-        assert_eq!(
-            (e.field(), e.rule()),
-            ("dst_sk", "longer than 100 characters")
-        );
-        let e = ValidationError::from_generated("no value supplied for dst_ak");
-        assert_eq!((e.field(), e.rule()), ("dst_ak", "is required"));
-    }
-
-    #[test]
-    fn names_nested_fields_by_their_path() {
-        let e = ValidationError::from_generated(
-            "conversion to `CreateSyncTaskReq` for body failed: error converting supplied value for source_cdn: no value supplied for protocol",
-        );
-        assert_eq!(
-            (e.field(), e.rule()),
-            ("source_cdn.protocol", "is required")
-        );
-        let e = ValidationError::from_generated("invalid limit: greater than 100");
-        assert_eq!((e.field(), e.rule()), ("limit", "greater than 100"));
-    }
-
-    #[test]
-    fn keeps_an_unknown_message_whole() {
-        let e = ValidationError::from_generated("something else");
-        assert_eq!((e.field(), e.rule()), ("request", "something else"));
+    fn decode(body: &str) -> ServiceError {
+        service_error(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            body.as_bytes(),
+            false,
+            None,
+        )
     }
 
     #[test]
     fn decodes_every_error_body_shape() {
-        let status = StatusCode::BAD_REQUEST;
         let cases: [(&str, &str, &str, Option<&str>); 6] = [
             (
                 r#"{"error_code":"OMS.0054","error_msg":"bad id"}"#,
@@ -432,18 +647,59 @@ mod tests {
             ),
         ];
         for (body, code, message, request_id) in cases {
-            let decoded = decode_error_body(status, body.as_bytes());
-            assert_eq!(decoded.error_code, code, "{body}");
-            assert_eq!(decoded.error_msg, message, "{body}");
-            assert_eq!(decoded.request_id.as_deref(), request_id, "{body}");
+            let decoded = decode(body);
+            assert_eq!(decoded.code(), code, "{body}");
+            assert_eq!(decoded.message(), message, "{body}");
+            assert_eq!(decoded.request_id(), request_id, "{body}");
         }
     }
 
     #[test]
-    fn truncates_a_huge_text_body() {
-        let body = "x".repeat(10_000);
-        let decoded = decode_error_body(StatusCode::BAD_GATEWAY, body.as_bytes());
-        assert_eq!(decoded.error_code, "502");
-        assert_eq!(decoded.error_msg.chars().count(), MAX_TEXT_MESSAGE + 1);
+    fn cuts_huge_messages_whether_text_or_json() {
+        let long = "x".repeat(10_000);
+        let text = decode(&long);
+        assert_eq!(text.message().chars().count(), MAX_MESSAGE_CHARS + 1);
+        let json = decode(&format!(r#"{{"error_code":"E","error_msg":"{long}"}}"#));
+        assert_eq!(json.message().chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(json.message().ends_with('…'));
+    }
+
+    #[test]
+    fn escapes_control_characters_from_the_server() {
+        let forged = decode(
+            r#"{"error_code":"E\u001b[2J","error_msg":"done\r\nINFO forged line\u0000\u202e"}"#,
+        );
+        let shown = forged.to_string();
+        for raw in ['\u{1b}', '\r', '\n', '\0', '\u{202e}'] {
+            assert!(!shown.contains(raw), "{shown:?}");
+        }
+        assert!(shown.contains(r"\u{1b}[2J"), "{shown}");
+        assert!(shown.contains(r"done\u{d}\u{a}INFO forged line"), "{shown}");
+    }
+
+    #[test]
+    fn nests_field_paths_and_keeps_rules() {
+        let inner = ValidationError::new("protocol", "is required");
+        let nested = ValidationError::nest("source_cdn", inner);
+        assert_eq!(
+            (nested.field(), nested.rule()),
+            ("source_cdn.protocol", "is required")
+        );
+        let plain = ValidationError::nest(
+            "dst_sk",
+            ValidationError::from("must be 1 to 100 characters"),
+        );
+        assert_eq!(
+            plain.to_string(),
+            "invalid dst_sk: must be 1 to 100 characters"
+        );
+        let item = ValidationError::nest_item(
+            "object_keys",
+            2,
+            ValidationError::from("must not be empty"),
+        );
+        assert_eq!(item.field(), "object_keys[2]");
+        let other = ValidationError::nest("limit", "not a number");
+        assert_eq!(other.rule(), "not a number");
     }
 }

@@ -2,22 +2,17 @@
 
 use std::collections::HashSet;
 
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::Client;
 use crate::error::Error;
-use crate::rules::{Check, SPEC_RULES};
+use crate::generated::operations::LIST_SYNC_TASKS;
 use crate::types::{SyncTaskInfo, SyncTaskStatus};
 
-/// The greatest value the spec allows for a parameter of ListSyncTasks.
+/// The greatest value the spec allows for a query parameter of ListSyncTasks.
 fn spec_max(field: &str) -> i64 {
-    SPEC_RULES
-        .iter()
-        .find(|rule| rule.operation == "list_sync_tasks" && rule.field == field)
-        .and_then(|rule| match rule.check {
-            Check::Range { max, .. } => max,
-            Check::Items { .. } => None,
-        })
+    LIST_SYNC_TASKS
+        .query_max(field)
         .unwrap_or_else(|| panic!("openapi/oms.yaml bounds ListSyncTasks' {field}"))
 }
 
@@ -36,11 +31,16 @@ impl Client {
     /// [`Error::Pagination`], and so does needing an offset beyond the
     /// API's largest (10000). Any other error is yielded and ends the stream.
     ///
+    /// The stream is `Unpin`, so `try_next` works on it as it is:
+    ///
     /// ```no_run
     /// use futures::TryStreamExt;
     ///
     /// # async fn run(client: oms_api::Client) -> Result<(), oms_api::Error> {
-    /// let tasks: Vec<_> = client.list_all_sync_tasks("my-project-id", None).try_collect().await?;
+    /// let mut tasks = client.list_all_sync_tasks("my-project-id", None);
+    /// while let Some(task) = tasks.try_next().await? {
+    ///     println!("{:?}", task.sync_task_id);
+    /// }
     /// # Ok(())
     /// # }
     /// ```
@@ -48,7 +48,7 @@ impl Client {
         &self,
         project_id: &str,
         status: Option<SyncTaskStatus>,
-    ) -> impl Stream<Item = Result<SyncTaskInfo, Error>> + '_ {
+    ) -> BoxStream<'_, Result<SyncTaskInfo, Error>> {
         let project_id = project_id.to_owned();
         let (page_size, max_offset) = (spec_max("limit"), spec_max("offset"));
         let start = Pages {
@@ -78,7 +78,7 @@ impl Client {
                 }
                 let page = match request.send().await {
                     Ok(page) => page.into_inner(),
-                    Err(error) => return Some((vec![Err(Error::from(error))], None)),
+                    Err(error) => return Some((vec![Err(error)], None)),
                 };
                 let tasks = page.tasks.unwrap_or_default();
                 if tasks.is_empty() {
@@ -108,5 +108,6 @@ impl Client {
             }
         })
         .flat_map(stream::iter)
+        .boxed()
     }
 }

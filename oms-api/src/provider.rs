@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::credentials::Credentials;
+use crate::error::ConfigError;
 use crate::region::{Endpoint, Region};
 
 /// A snapshot of environment variables, read once. Its `Debug` lists no
@@ -56,41 +57,6 @@ impl fmt::Debug for Environment {
     }
 }
 
-/// A credential or endpoint source that is missing something or malformed.
-/// It names the source and the key, never the value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{origin}: {key} {problem}")]
-pub struct ConfigError {
-    origin: String,
-    key: String,
-    problem: String,
-}
-
-impl ConfigError {
-    fn new(origin: impl Into<String>, key: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self {
-            origin: origin.into(),
-            key: key.into(),
-            problem: problem.into(),
-        }
-    }
-
-    /// The source: `environment`, or `profile file <path>`.
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-
-    /// The variable, profile key or section concerned.
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-
-    /// What is wrong with it.
-    pub fn problem(&self) -> &str {
-        &self.problem
-    }
-}
-
 /// Environment variables of the access key, first name first (the second
 /// is the one the seed document's sample programs read).
 pub const ACCESS_KEY_VARS: &[&str] = &["HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK"];
@@ -107,13 +73,12 @@ pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 
 /// Finds credentials. The lookup order:
 ///
-/// 1. **explicit** credentials given with [`explicit`](Self::explicit);
-/// 2. **the environment**: `HUAWEICLOUD_SDK_AK` and `HUAWEICLOUD_SDK_SK`
+/// 1. **the environment**: `HUAWEICLOUD_SDK_AK` and `HUAWEICLOUD_SDK_SK`
 ///    (or the seed's `CLOUD_SDK_AK` and `CLOUD_SDK_SK`), with
 ///    `HUAWEICLOUD_SDK_SECURITY_TOKEN` for temporary keys and
 ///    `HUAWEICLOUD_SDK_PROJECT_ID`; else an IAM token in
 ///    `HUAWEICLOUD_SDK_AUTH_TOKEN`;
-/// 3. **the profile file**: the file given with
+/// 2. **the profile file**: the file given with
 ///    [`profile_file`](Self::profile_file), else
 ///    `$HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials`
 ///    (`$HOME`), INI section `[basic]` with keys `ak`, `sk`, and optionally
@@ -134,12 +99,11 @@ pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 ///     ]))
 ///     .resolve()?;
 /// assert_eq!(credentials.access_key_id(), Some("MY-AK"));
-/// # Ok::<(), oms_api::provider::ConfigError>(())
+/// # Ok::<(), oms_api::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct CredentialsChain {
-    explicit: Option<Credentials>,
     environment: Option<Environment>,
     profile_file: Option<PathBuf>,
 }
@@ -148,12 +112,6 @@ impl CredentialsChain {
     /// The chain over the process environment and the default profile file.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Credentials that win over every other source.
-    pub fn explicit(mut self, credentials: Credentials) -> Self {
-        self.explicit = Some(credentials);
-        self
     }
 
     /// Reads these variables instead of the process environment (also for
@@ -172,9 +130,6 @@ impl CredentialsChain {
 
     /// Walks the chain (see the type's documentation).
     pub fn resolve(&self) -> Result<Credentials, ConfigError> {
-        if let Some(credentials) = &self.explicit {
-            return Ok(credentials.clone());
-        }
         let process;
         let environment = match &self.environment {
             Some(environment) => environment,

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use crate::error::ValidationError;
 
 macro_rules! regions {
-    ($($variant:ident => $id:literal, $sync:literal;)*) => {
+    ($($variant:ident => $id:literal;)*) => {
         /// A Huawei Cloud region that offers OMS (the official SDKs' table).
         ///
         /// ```
@@ -37,43 +37,42 @@ macro_rules! regions {
                     $(Region::$variant => $id,)*
                 }
             }
-
-            /// Whether OMS offers sync tasks in this region (cn-north-4,
-            /// cn-east-3, and per the newest documentation cn-southwest-2).
-            pub const fn offers_sync_tasks(self) -> bool {
-                match self {
-                    $(Region::$variant => $sync,)*
-                }
-            }
         }
     };
 }
 
 regions! {
-    CnNorth1 => "cn-north-1", false;
-    CnNorth4 => "cn-north-4", true;
-    CnNorth9 => "cn-north-9", false;
-    CnNorth12 => "cn-north-12", false;
-    CnEast2 => "cn-east-2", false;
-    CnEast3 => "cn-east-3", true;
-    CnEast4 => "cn-east-4", false;
-    CnSouth1 => "cn-south-1", false;
-    CnSouth4 => "cn-south-4", false;
-    CnSouthwest2 => "cn-southwest-2", true;
-    ApSoutheast1 => "ap-southeast-1", false;
-    ApSoutheast2 => "ap-southeast-2", false;
-    ApSoutheast3 => "ap-southeast-3", false;
-    ApSoutheast4 => "ap-southeast-4", false;
-    ApSoutheast5 => "ap-southeast-5", false;
-    LaSouth2 => "la-south-2", false;
-    LaNorth2 => "la-north-2", false;
-    TrWest1 => "tr-west-1", false;
-    SaBrazil1 => "sa-brazil-1", false;
-    MeEast1 => "me-east-1", false;
-    AfSouth1 => "af-south-1", false;
+    CnNorth1 => "cn-north-1";
+    CnNorth4 => "cn-north-4";
+    CnNorth9 => "cn-north-9";
+    CnNorth12 => "cn-north-12";
+    CnEast2 => "cn-east-2";
+    CnEast3 => "cn-east-3";
+    CnEast4 => "cn-east-4";
+    CnSouth1 => "cn-south-1";
+    CnSouth4 => "cn-south-4";
+    CnSouthwest2 => "cn-southwest-2";
+    ApSoutheast1 => "ap-southeast-1";
+    ApSoutheast2 => "ap-southeast-2";
+    ApSoutheast3 => "ap-southeast-3";
+    ApSoutheast4 => "ap-southeast-4";
+    ApSoutheast5 => "ap-southeast-5";
+    LaSouth2 => "la-south-2";
+    LaNorth2 => "la-north-2";
+    TrWest1 => "tr-west-1";
+    SaBrazil1 => "sa-brazil-1";
+    MeEast1 => "me-east-1";
+    AfSouth1 => "af-south-1";
 }
 
 impl Region {
+    /// Whether OMS offers sync tasks in this region (the spec's
+    /// `x-oms-regions` of the sync-task operations: cn-north-4, cn-east-3,
+    /// and per the newest documentation cn-southwest-2).
+    pub fn offers_sync_tasks(self) -> bool {
+        crate::generated::operations::START_SYNC_TASK.is_offered_in(self)
+    }
+
     /// The OMS endpoint of this region, `https://oms.{id}.myhuaweicloud.com`.
     pub fn endpoint(self) -> String {
         format!("https://oms.{}.myhuaweicloud.com", self.id())
@@ -95,7 +94,15 @@ impl FromStr for Region {
             .copied()
             .find(|r| r.id() == id)
             .ok_or_else(|| {
-                ValidationError::new("region", format!("`{id}` is not a region that offers OMS"))
+                let known: Vec<&str> = Region::ALL.iter().map(|r| r.id()).collect();
+                ValidationError::new(
+                    "region",
+                    format!(
+                        "`{}` is not a region that offers OMS; the regions are {}",
+                        crate::error::printable(id, 64),
+                        known.join(", ")
+                    ),
+                )
             })
     }
 }
@@ -124,6 +131,11 @@ impl Endpoint {
             return Err(invalid("must not have a query or fragment"));
         }
         Ok(Self(parsed))
+    }
+
+    /// The base URL's path: `/`, or a stem such as `/oms`.
+    pub fn path(&self) -> &str {
+        self.0.path()
     }
 
     /// The base URL as the generated client uses it: without a trailing `/`.
@@ -165,6 +177,7 @@ mod tests {
         let error = "mars-1".parse::<Region>().unwrap_err();
         assert_eq!(error.field(), "region");
         assert!(error.rule().contains("mars-1"));
+        assert!(error.rule().contains("cn-north-4, cn-north-9"), "{error}");
     }
 
     #[test]

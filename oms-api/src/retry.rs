@@ -6,18 +6,25 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-/// How the client retries a request that failed in a way that may pass:
+/// How the client retries a request that failed in a way that may pass.
 ///
-/// * a connection that could not be made, and `429 Too Many Requests`
-///   (the request was not processed), for every operation;
-/// * `502`, `503` and `504` from the gateway, for every operation but
-///   CreateSyncTask, which could have created a task before the gateway
-///   gave up (a retry would create a second one).
+/// What is retried depends on whether the operation may be repeated after
+/// it may have reached the service (the spec's `x-oms-idempotent`, see
+/// [`Operation::is_idempotent`](crate::operation::Operation::is_idempotent)):
 ///
-/// Timeouts are not retried: the request may be running. The wait doubles
-/// from [`initial_backoff`](Self::initial_backoff) up to
+/// * for every operation: a connection that could not be made, and
+///   `429 Too Many Requests` (the gateway throttled the request before
+///   the service saw it);
+/// * for operations that may be repeated only: `502`, `503`, `504`, an
+///   attempt that timed out, and a connection lost during the exchange.
+///   CreateSyncTask, StartSyncTask and StopSyncTask are never repeated
+///   after the service may have acted on them.
+///
+/// The wait doubles from [`initial_backoff`](Self::initial_backoff) up to
 /// [`max_backoff`](Self::max_backoff), with up to a quarter of random
-/// jitter; a `Retry-After` of seconds is honoured up to `max_backoff`.
+/// jitter; a `Retry-After` of seconds is honoured up to `max_backoff`. No
+/// wait goes past the operation's deadline
+/// ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
 ///
 /// ```
 /// use std::time::Duration;
@@ -46,9 +53,37 @@ impl Default for RetryConfig {
     }
 }
 
-/// Operations that a gateway error may have carried out: not retried on
-/// 502, 503 or 504.
-const NOT_IDEMPOTENT: &[&str] = &["create_sync_task"];
+/// How an attempt ended, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outcome {
+    /// An HTTP status was received.
+    Status(StatusCode),
+    /// No connection could be made: nothing was sent.
+    NotConnected,
+    /// The attempt took longer than allowed.
+    TimedOut,
+    /// The connection failed during the exchange.
+    Lost,
+}
+
+impl Outcome {
+    /// Whether repeating the request is safe for an operation that may
+    /// (`idempotent`) or may not be repeated after reaching the service.
+    pub(crate) fn may_repeat(self, idempotent: bool) -> bool {
+        match self {
+            Outcome::NotConnected => true,
+            Outcome::Status(StatusCode::TOO_MANY_REQUESTS) => true,
+            Outcome::Status(
+                StatusCode::BAD_GATEWAY
+                | StatusCode::SERVICE_UNAVAILABLE
+                | StatusCode::GATEWAY_TIMEOUT,
+            )
+            | Outcome::TimedOut
+            | Outcome::Lost => idempotent,
+            Outcome::Status(_) => false,
+        }
+    }
+}
 
 impl RetryConfig {
     /// The defaults: 3 attempts in all, waits from 200 ms up to 5 s.
@@ -84,31 +119,9 @@ impl RetryConfig {
         self.max_attempts
     }
 
-    /// Whether the outcome of attempt `attempt` (from 1) of `operation`
-    /// calls for another.
-    pub(crate) fn should_retry(
-        &self,
-        attempt: u32,
-        operation: &str,
-        outcome: &reqwest::Result<reqwest::Response>,
-    ) -> bool {
-        if attempt >= self.max_attempts {
-            return false;
-        }
-        match outcome {
-            Err(error) => error.is_connect(),
-            Ok(response) => match response.status() {
-                StatusCode::TOO_MANY_REQUESTS => true,
-                StatusCode::BAD_GATEWAY
-                | StatusCode::SERVICE_UNAVAILABLE
-                | StatusCode::GATEWAY_TIMEOUT => !NOT_IDEMPOTENT.contains(&operation),
-                _ => false,
-            },
-        }
-    }
-
     /// The wait after attempt `attempt` (from 1) failed, given the
-    /// response's headers if there was one.
+    /// response's headers if there was one. Never panics, whatever the
+    /// settings.
     pub(crate) fn backoff(&self, attempt: u32, headers: Option<&HeaderMap>) -> Duration {
         let retry_after = headers
             .and_then(|h| h.get(RETRY_AFTER))
@@ -128,7 +141,9 @@ impl RetryConfig {
             .unwrap_or(u64::MAX)
             .max(1);
         let jitter = RandomState::new().hash_one(attempt) % jitter_range;
-        (doubled + Duration::from_micros(jitter)).min(self.max_backoff)
+        doubled
+            .saturating_add(Duration::from_micros(jitter))
+            .min(self.max_backoff)
     }
 }
 
@@ -161,6 +176,40 @@ mod tests {
         assert_eq!(config.backoff(1, Some(&headers)), Duration::from_secs(2));
         headers.insert(RETRY_AFTER, "3600".parse().unwrap());
         assert_eq!(config.backoff(1, Some(&headers)), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn extreme_settings_never_panic() {
+        let config = RetryConfig::new()
+            .max_attempts(u32::MAX)
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
+        for attempt in [0, 1, 2, 17, u32::MAX] {
+            assert_eq!(config.backoff(attempt, None), Duration::MAX);
+        }
+        let zero = RetryConfig::new()
+            .initial_backoff(Duration::ZERO)
+            .max_backoff(Duration::ZERO);
+        assert_eq!(zero.backoff(3, None), Duration::ZERO);
+    }
+
+    #[test]
+    fn gateway_errors_and_timeouts_are_repeated_only_where_safe() {
+        for outcome in [
+            Outcome::Status(StatusCode::SERVICE_UNAVAILABLE),
+            Outcome::TimedOut,
+            Outcome::Lost,
+        ] {
+            assert!(outcome.may_repeat(true), "{outcome:?}");
+            assert!(!outcome.may_repeat(false), "{outcome:?}");
+        }
+        for outcome in [
+            Outcome::NotConnected,
+            Outcome::Status(StatusCode::TOO_MANY_REQUESTS),
+        ] {
+            assert!(outcome.may_repeat(false), "{outcome:?}");
+        }
+        assert!(!Outcome::Status(StatusCode::BAD_REQUEST).may_repeat(true));
     }
 
     #[test]

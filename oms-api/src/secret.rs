@@ -37,12 +37,14 @@ pub struct SecretLengthError {
     actual: usize,
 }
 
-fn describe_length(min: usize, max: usize, actual: usize) -> String {
-    if actual > max {
-        format!("longer than {max} characters")
-    } else {
-        let unit = if min == 1 { "character" } else { "characters" };
-        format!("shorter than {min} {unit}")
+/// The length rule in the words the generated types use for theirs
+/// (`oms-api-build`'s `words::length`; a test compares the two).
+fn describe_length(min: usize, max: usize, _actual: usize) -> String {
+    let unit = |n: usize| if n == 1 { "character" } else { "characters" };
+    match (min, max) {
+        (0, max) => format!("must be at most {max} {}", unit(max)),
+        (min, max) if min == max => format!("must be exactly {min} {}", unit(min)),
+        (min, max) => format!("must be {min} to {max} characters"),
     }
 }
 
@@ -190,10 +192,10 @@ mod tests {
     fn rejects_lengths_outside_the_bounds_without_echoing_the_value() {
         let long = "x".repeat(101);
         let error = Secret::<1, 100>::new(long.clone()).unwrap_err();
-        assert_eq!(error.to_string(), "longer than 100 characters");
+        assert_eq!(error.to_string(), "must be 1 to 100 characters");
         assert!(!format!("{error:?}").contains(&long));
         let error = Secret::<1, 100>::new("").unwrap_err();
-        assert_eq!(error.to_string(), "shorter than 1 character");
+        assert_eq!(error.to_string(), "must be 1 to 100 characters");
         assert!(Secret::<0, 255>::new("").is_ok());
     }
 

@@ -32,6 +32,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 
+pub use crate::error::SigningError;
 use crate::secret::Secret;
 
 /// The signing algorithm's name, first in the string to sign and in
@@ -51,7 +52,7 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 pub const MAX_CLOCK_SKEW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Everything but these stays percent-encoded in the canonical URI and query.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -108,33 +109,6 @@ impl fmt::Debug for SigningKey {
             .field("secret_key", &self.secret_key)
             .finish()
     }
-}
-
-/// Why a request cannot be signed. Never contains a key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SigningError {
-    /// The access key is malformed.
-    #[error("must be 1 to 1024 visible ASCII characters without `,`")]
-    InvalidAccessKey,
-    /// The secret key is malformed.
-    #[error("must be 1 to 1024 characters")]
-    InvalidSecretKey,
-    /// The URL has no host to sign.
-    #[error("the URL has no host")]
-    NoHost,
-    /// A header to sign is not UTF-8.
-    #[error("the value of header {0} is not UTF-8")]
-    HeaderNotUtf8(String),
-    /// `X-Sdk-Date` is present but not `YYYYMMDDTHHMMSSZ`.
-    #[error("X-Sdk-Date is not of the form YYYYMMDDTHHMMSSZ")]
-    BadDate,
-    /// The body is a stream, whose bytes are not known before sending.
-    #[error("a streaming body cannot be signed")]
-    StreamingBody,
-    /// The time is before 1970 or after 9999.
-    #[error("the signing time is out of range")]
-    TimeOutOfRange,
 }
 
 /// The parts of a request that are signed.
@@ -325,15 +299,16 @@ pub fn canonical_request(
         canonical_query
     );
     for name in signed_headers {
-        let values: Vec<&str> = headers
+        // A value is signed as its text: UTF-8 (what `HeaderValue` accepts
+        // beyond ASCII) as the official signer reads it.
+        let values: Vec<std::borrow::Cow<'_, str>> = headers
             .get_all(name.as_str())
             .iter()
-            .map(|v| {
-                v.to_str()
-                    .map(str::trim)
-                    .map_err(|_| SigningError::HeaderNotUtf8(name.clone()))
+            .map(|v| match String::from_utf8_lossy(v.as_bytes()) {
+                std::borrow::Cow::Borrowed(text) => std::borrow::Cow::Borrowed(text.trim()),
+                std::borrow::Cow::Owned(text) => std::borrow::Cow::Owned(text.trim().to_owned()),
             })
-            .collect::<Result<_, _>>()?;
+            .collect();
         text.push_str(name);
         text.push(':');
         text.push_str(&values.join(","));
@@ -369,9 +344,9 @@ fn header_str<'h>(
     headers
         .get(name)
         .map(|v| {
-            v.to_str()
+            std::str::from_utf8(v.as_bytes())
                 .map(str::trim)
-                .map_err(|_| SigningError::HeaderNotUtf8(name.to_string()))
+                .map_err(|_| SigningError::BadDate)
         })
         .transpose()
 }

@@ -29,8 +29,7 @@
 //!     .sync_task_id("task-1")
 //!     .body_map(|body| body.dst_ak("dst-ak").dst_sk("dst-sk"))
 //!     .send()
-//!     .await
-//!     .map_err(oms_api::Error::from)?;
+//!     .await?;
 //! assert_eq!(oms.task_status("task-1"), Some(TaskStatus::Synchronizing));
 //! # Ok(())
 //! # }
@@ -64,13 +63,9 @@ mod operations;
 /// The largest body the API gateway accepts (12 MB).
 const MAX_BODY: usize = 12 * 1024 * 1024;
 
-/// Body fields whose values are secrets, masked in recorded requests.
-const SECRET_FIELDS: &[&str] = &[
-    "src_sk",
-    "dst_sk",
-    "source_cdn_authentication_key",
-    "authentication_key",
-];
+/// Body fields whose values are secrets (`x-oms-secret` in the spec),
+/// masked in recorded requests.
+use crate::generated::SECRET_FIELDS;
 
 /// Headers whose values are secrets, masked in recorded requests.
 const SECRET_HEADERS: &[&str] = &["x-auth-token", "x-security-token"];

@@ -3,7 +3,7 @@
 
 use oms_api::mock::MockServerExt;
 use oms_api::types::{self, SyncTaskStatus};
-use oms_api::{Client, Credentials, Error, OpenEnum};
+use oms_api::{Client, Credentials, OpenEnum};
 
 fn client(server: &httpmock::MockServer) -> Client {
     Client::builder()
@@ -52,15 +52,13 @@ async fn a_typed_error_mock_surfaces_as_a_service_error() {
             request_id: None,
         });
     });
-    let error = Error::from(
-        client(&server)
-            .delete_sync_task()
-            .project_id("project")
-            .sync_task_id("busy")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let error = client(&server)
+        .delete_sync_task()
+        .project_id("project")
+        .sync_task_id("busy")
+        .send()
+        .await
+        .unwrap_err();
     refused.assert();
     assert_eq!(error.as_service_error().unwrap().code(), "OMS.0063");
 }

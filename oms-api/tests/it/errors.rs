@@ -1,11 +1,9 @@
 //! Error responses of every shape, and transport failures, decode into
 //! `oms_api::Error` with status, code, message and request id readable.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Canned, CannedServer};
+use crate::server::{Canned, CannedServer};
 use oms_api::{Client, Credentials, Error};
 
 async fn start_against(reply: Canned) -> Error {
@@ -21,7 +19,6 @@ async fn call(client: &Client) -> Error {
         .body_map(|b| b.dst_ak("a").dst_sk("s"))
         .send()
         .await
-        .map_err(Error::from)
         .expect_err("the server answers an error")
 }
 
@@ -148,17 +145,36 @@ async fn every_body_shape_of_the_official_sdks_decodes() {
 }
 
 #[tokio::test]
-async fn retryable_statuses_are_marked_retryable() {
-    for (status, retryable) in [
-        (429, true),
-        (502, true),
-        (503, true),
-        (504, true),
-        (500, false),
-        (400, false),
+async fn retryable_means_safe_to_repeat_for_the_operation_that_failed() {
+    for (status, repeatable, transition) in [
+        (429, true, true),
+        (502, true, false),
+        (503, true, false),
+        (504, true, false),
+        (500, false, false),
+        (400, false, false),
     ] {
-        let error = start_against(Canned::new(status, "")).await;
-        assert_eq!(error.is_retryable(), retryable, "{status}");
+        let server = CannedServer::start(Canned::new(status, "")).await;
+        let client = server.client("token");
+        // ShowSyncTask may be repeated; StartSyncTask, a state transition,
+        // may not once it may have reached the service (only 429 and
+        // connection failures are safe for it).
+        let show = client
+            .show_sync_task()
+            .project_id("p")
+            .sync_task_id("t")
+            .query_time(0)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(show.is_retryable(), repeatable, "show {status}");
+        let start = call(&client).await;
+        assert_eq!(start.is_retryable(), transition, "start {status}");
+        assert_eq!(
+            start.as_service_error().unwrap().is_retryable(),
+            transition,
+            "start {status}"
+        );
     }
 }
 
@@ -181,7 +197,7 @@ async fn an_undocumented_status_is_unexpected_with_its_request_id() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_error() {
-    let port = common::closed_port();
+    let port = crate::server::closed_port();
     let client = Client::builder()
         .endpoint(&format!("http://127.0.0.1:{port}"))
         .credentials(Credentials::iam_token("token").unwrap())
@@ -198,7 +214,7 @@ async fn a_slow_answer_is_a_timeout_error() {
     let client = Client::builder()
         .endpoint(server.url())
         .credentials(Credentials::iam_token("token").unwrap())
-        .timeout(Duration::from_millis(100))
+        .attempt_timeout(Duration::from_millis(100))
         .build()
         .unwrap();
     let error = call(&client).await;

@@ -1,12 +1,10 @@
 //! `Client::list_all_sync_tasks`: every task exactly once, and an end on a
 //! server that never stops returning full pages.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Canned, CannedServer};
+use crate::server::{Canned, CannedServer};
 use futures::StreamExt;
 use oms_api::local::LocalOms;
 use oms_api::{Client, Credentials, Error};

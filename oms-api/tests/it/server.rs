@@ -1,13 +1,10 @@
 //! A raw HTTP/1.1 server on 127.0.0.1 for wire tests: it records every
 //! request byte for byte and answers each with the same canned response.
 
-#![allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oms_api::{Client, Credentials, RetryConfig};
-use progenitor_client::{ClientHooks, OperationInfo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -28,10 +25,6 @@ impl RawRequest {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
-    }
-
-    pub fn header_names(&self) -> Vec<&str> {
-        self.headers.iter().map(|(n, _)| n.as_str()).collect()
     }
 
     pub fn body_json(&self) -> serde_json::Value {
@@ -186,19 +179,6 @@ async fn serve(
     let _ = stream.write_all(&bytes).await;
     let _ = stream.shutdown().await;
     Some(())
-}
-
-/// Runs `client`'s request hook on a hand-built `request`: what every
-/// request of the client goes through before it is sent (checks, headers,
-/// authentication and signing).
-pub async fn through_hooks(
-    client: &Client,
-    request: &mut reqwest::Request,
-) -> Result<(), progenitor_client::Error<()>> {
-    let info = OperationInfo {
-        operation_id: "hand_built",
-    };
-    client.pre::<()>(request, &info).await
 }
 
 /// A port on 127.0.0.1 where nothing listens: bound, noted, and closed.

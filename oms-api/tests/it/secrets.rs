@@ -1,14 +1,12 @@
 //! A canary secret fed through every path never shows up in Debug output,
 //! Display, errors or logs.
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::{Canned, CannedServer};
+use crate::server::{Canned, CannedServer};
 use oms_api::local::LocalOms;
-use oms_api::{Client, Credentials, Error, types};
+use oms_api::{Client, Credentials, types};
 
 const CANARY: &str = "CANARY-7f3a9c-DO-NOT-PRINT";
 
@@ -20,9 +18,9 @@ fn secret_body() -> types::builder::StartSyncTaskReq {
     types::StartSyncTaskReq::builder()
         .dst_ak("dst-ak")
         .dst_sk(CANARY)
-        .with_src_ak("src-ak")
-        .with_src_sk(CANARY)
-        .with_source_cdn_authentication_key(CANARY)
+        .src_ak("src-ak")
+        .src_sk(CANARY)
+        .source_cdn_authentication_key(CANARY)
 }
 
 #[test]
@@ -68,8 +66,8 @@ fn validation_errors_never_echo_a_secret() {
     let builder = types::StartSyncTaskReq::builder()
         .dst_ak("a")
         .dst_sk(too_long.as_str())
-        .with_src_sk(too_long.as_str())
-        .with_source_cdn_authentication_key(format!("{too_long}{}", "y".repeat(255)));
+        .src_sk(too_long.as_str())
+        .source_cdn_authentication_key(format!("{too_long}{}", "y".repeat(255)));
     assert_hidden("a failed body builder's Debug", &format!("{builder:?}"));
     let error = types::StartSyncTaskReq::try_from(builder).unwrap_err();
     assert_hidden("a body conversion error", &format!("{error} {error:?}"));
@@ -106,7 +104,7 @@ async fn errors_and_logs_of_real_calls_never_show_secrets() {
         r#"{"error_code":"OMS.0001","error_msg":"bad"}"#,
     ))
     .await;
-    let port = common::closed_port();
+    let port = crate::server::closed_port();
     let oms = LocalOms::builder()
         .sync_task("t", oms_api::local::TaskStatus::Stopped)
         .start()
@@ -133,7 +131,6 @@ async fn errors_and_logs_of_real_calls_never_show_secrets() {
             Ok(response) => seen.push(format!("{:?}", response.headers())),
             Err(error) => {
                 seen.push(format!("{error} {error:?}"));
-                let error = Error::from(error);
                 seen.push(format!("{error} {error:?}"));
             }
         }

@@ -1,12 +1,10 @@
 //! Retries: what is sent again, how often, and what is not.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Canned, CannedServer};
+use crate::server::{Canned, CannedServer};
 use oms_api::{Client, Credentials, Error, RetryConfig};
 
 /// Answers `failures` times with `status`, then 200 with `body`.
@@ -50,7 +48,17 @@ async fn create(client: &Client) -> Result<(), Error> {
     client
         .create_sync_task()
         .project_id("p")
-        .body_map(common::valid_create_body)
+        .body_map(crate::server::valid_create_body)
+        .send()
+        .await?;
+    Ok(())
+}
+
+async fn delete(client: &Client) -> Result<(), Error> {
+    client
+        .delete_sync_task()
+        .project_id("p")
+        .sync_task_id("t")
         .send()
         .await?;
     Ok(())
@@ -59,7 +67,7 @@ async fn create(client: &Client) -> Result<(), Error> {
 #[tokio::test]
 async fn a_busy_gateway_is_retried_with_the_same_signed_request() {
     let server = failing(503, 2, "").await;
-    start(&client(&server, RetryConfig::new())).await.unwrap();
+    delete(&client(&server, RetryConfig::new())).await.unwrap();
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
     // The very same bytes and signature each time.
@@ -74,6 +82,17 @@ async fn a_busy_gateway_is_retried_with_the_same_signed_request() {
         );
         assert_eq!(request.body, requests[0].body);
     }
+}
+
+#[tokio::test]
+async fn a_state_transition_is_not_repeated_after_a_gateway_error() {
+    let server = failing(503, 1, "").await;
+    let error = start(&client(&server, RetryConfig::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert!(!error.is_retryable());
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -109,7 +128,7 @@ async fn client_errors_and_disabled_retries_send_once() {
     assert_eq!(server.requests().len(), 1);
 
     let server = failing(503, 1, "").await;
-    start(&client(&server, RetryConfig::disabled()))
+    delete(&client(&server, RetryConfig::disabled()))
         .await
         .unwrap_err();
     assert_eq!(server.requests().len(), 1);
@@ -117,7 +136,7 @@ async fn client_errors_and_disabled_retries_send_once() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_then_reported() {
-    let port = common::closed_port();
+    let port = crate::server::closed_port();
     let client = Client::builder()
         .endpoint(&format!("http://127.0.0.1:{port}"))
         .credentials(Credentials::access_key("AK", "sk").unwrap())

@@ -1,0 +1,365 @@
+//! Hands every operation's request to the client's dispatcher.
+//!
+//! progenitor's `send` converts the builder's fields, builds the URL and the
+//! `reqwest::Request`, then runs the hooks, sends, and decodes the response
+//! into `progenitor_client::Error<ApiError>`. This pass keeps the first half
+//! and replaces the second by one call, so that every operation sends the
+//! same way and returns `crate::Error`:
+//!
+//! ```text
+//! let path = [project_id.to_string(), sync_task_id.to_string()];
+//! let url = crate::dispatch::url(client, &super::operations::START_SYNC_TASK, &path);
+//! let request = client.client.post(url)…build()?;
+//! crate::dispatch::send_empty(client, request, &super::operations::START_SYNC_TASK, &path).await
+//! ```
+//!
+//! The URL is built from the spec's path template (each value encoded into
+//! one segment), and the dispatcher checks the built request against the
+//! same template before anything is signed or sent. progenitor's
+//! `api-version` header, which OMS does not define, is not sent.
+//!
+//! Each operation builder is matched to the spec's operation by method and
+//! path; a builder that matches none, or an operation no builder matches,
+//! is a generator error. Parameter setters of a parameter with a range in
+//! the spec state that range when a value cannot even be converted (`0` for
+//! a `NonZeroU32` limit reads `must be 1 to 100`).
+
+use std::collections::BTreeSet;
+
+use syn::punctuated::Punctuated;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprLit, ImplItem, Item, Lit, Stmt, Token, parse_quote};
+
+use crate::Error;
+use crate::spec::{Facts, OperationFacts, Segment};
+use crate::tables::constant;
+
+/// Rewrites every operation builder of `file`'s `builder` module.
+pub(crate) fn rewrite(file: &mut syn::File, facts: &Facts) -> Result<(), Error> {
+    let mut matched = BTreeSet::new();
+    for item in &mut file.items {
+        let Item::Mod(module) = item else { continue };
+        if module.ident != "builder" {
+            continue;
+        }
+        let Some((_, items)) = &mut module.content else {
+            continue;
+        };
+        for item in items {
+            let Item::Impl(block) = item else { continue };
+            if let Some(id) = rewrite_builder(block, facts)? {
+                matched.insert(id);
+            }
+        }
+    }
+    for op in &facts.operations {
+        if !matched.contains(&op.id) {
+            return Err(Error::Spec(format!(
+                "no operation builder was generated for {}",
+                op.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites one builder's setters and `send`; returns its operation's id.
+fn rewrite_builder(block: &mut syn::ItemImpl, facts: &Facts) -> Result<Option<String>, Error> {
+    let Some(send) = block.items.iter().position(|item| {
+        matches!(item, ImplItem::Fn(f) if f.sig.ident == "send" && f.sig.asyncness.is_some())
+    }) else {
+        return Ok(None);
+    };
+    let ImplItem::Fn(send) = &mut block.items[send] else {
+        unreachable!("found above")
+    };
+    let op = operation_of(send, facts)?;
+    rewrite_send(send, op)?;
+    for item in &mut block.items {
+        if let ImplItem::Fn(setter) = item
+            && setter.sig.ident != "send"
+        {
+            RangeWords { op }.visit_impl_item_fn_mut(setter);
+        }
+    }
+    Ok(Some(op.id.clone()))
+}
+
+/// The operation `send` sends: by the method called on the client and the
+/// shape of the URL's format string.
+fn operation_of<'f>(send: &syn::ImplItemFn, facts: &'f Facts) -> Result<&'f OperationFacts, Error> {
+    let mut find = FindRequest::default();
+    find.visit_block_mut(&mut send.block.clone());
+    let (Some(method), Some(shape)) = (find.method, find.url_format) else {
+        return Err(Error::Spec(
+            "an operation builder's send has an unexpected shape".to_owned(),
+        ));
+    };
+    facts
+        .operations
+        .iter()
+        .find(|op| op.method.eq_ignore_ascii_case(&method) && format_shape(op) == shape)
+        .ok_or_else(|| Error::Spec(format!("no operation of the spec is {method} {shape}")))
+}
+
+/// `"{}/v2/{}/sync-tasks"` for `/v2/{project_id}/sync-tasks`: how
+/// progenitor's format string reads the path.
+fn format_shape(op: &OperationFacts) -> String {
+    let mut shape = "{}".to_owned();
+    for segment in &op.template {
+        shape.push('/');
+        match segment {
+            Segment::Literal(text) => shape.push_str(text),
+            Segment::Param(_) => shape.push_str("{}"),
+        }
+    }
+    if op.template.is_empty() {
+        shape.push('/');
+    }
+    shape
+}
+
+#[derive(Default)]
+struct FindRequest {
+    method: Option<String>,
+    url_format: Option<String>,
+}
+
+impl VisitMut for FindRequest {
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        if let syn::Pat::Ident(name) = &local.pat
+            && name.ident == "url"
+            && let Some(init) = &local.init
+            && let Expr::Macro(mac) = &*init.expr
+            && let Ok(args) = mac
+                .mac
+                .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+            && let Some(Expr::Lit(ExprLit {
+                lit: Lit::Str(format),
+                ..
+            })) = args.first()
+        {
+            self.url_format = Some(format.value());
+        }
+        visit_mut::visit_local_mut(self, local);
+    }
+
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        if let Expr::Field(field) = &*call.receiver
+            && matches!(&field.member, syn::Member::Named(name) if name == "client")
+            && matches!(call.args.first(), Some(Expr::Path(p)) if p.path.is_ident("url"))
+        {
+            self.method = Some(call.method.to_string());
+        }
+        visit_mut::visit_expr_method_call_mut(self, call);
+    }
+}
+
+fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), Error> {
+    let response = response_type(&send.sig.output)
+        .ok_or_else(|| Error::Spec(format!("{}: send returns an unexpected type", op.id)))?;
+    let empty = matches!(&response, syn::Type::Tuple(t) if t.elems.is_empty());
+    if empty == op.response_body {
+        return Err(Error::Spec(format!(
+            "{}: the success response's body and the generated type disagree",
+            op.id
+        )));
+    }
+    send.sig.output =
+        parse_quote!(-> ::std::result::Result<ResponseValue<#response>, crate::Error>);
+    let constant = constant(&op.id);
+    let operation: Expr = parse_quote!(&super::operations::#constant);
+    let mut statements = Vec::new();
+    for mut statement in std::mem::take(&mut send.block.stmts) {
+        match &statement {
+            Stmt::Local(local) if binds(local, "url") => {
+                let values = path_values(local, op)?;
+                statements.push(parse_quote!(let path = [#(#values),*];));
+                statements.push(parse_quote!(
+                    let url = crate::dispatch::url(client, #operation, &path);
+                ));
+            }
+            Stmt::Local(local) if binds(local, "header_map") => {}
+            Stmt::Expr(Expr::MethodCall(call), _) if is_api_version_header(call) => {}
+            Stmt::Local(local) if binds(local, "request") => {
+                RequestChain.visit_stmt_mut(&mut statement);
+                statements.push(statement);
+                let dispatch: Expr = if empty {
+                    parse_quote!(crate::dispatch::send_empty(client, request, #operation, &path).await)
+                } else {
+                    parse_quote!(crate::dispatch::send_json(client, request, #operation, &path).await)
+                };
+                statements.push(Stmt::Expr(dispatch, None));
+                break;
+            }
+            _ => {
+                DropStringErrors.visit_stmt_mut(&mut statement);
+                statements.push(statement);
+            }
+        }
+    }
+    send.block.stmts = statements;
+    Ok(())
+}
+
+/// `T` of `Result<ResponseValue<T>, …>`.
+fn response_type(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let result = last_generic(ty, "Result")?;
+    last_generic(&result, "ResponseValue")
+}
+
+fn last_generic(ty: &syn::Type, name: &str) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(inner.clone()),
+        _ => None,
+    }
+}
+
+fn binds(local: &syn::Local, name: &str) -> bool {
+    let pat = match &local.pat {
+        syn::Pat::Type(typed) => &*typed.pat,
+        other => other,
+    };
+    matches!(pat, syn::Pat::Ident(ident) if ident.ident == name)
+}
+
+/// progenitor's `header_map.append(… "api-version" …)`.
+fn is_api_version_header(call: &syn::ExprMethodCall) -> bool {
+    call.method == "append" && quote::quote!(#call).to_string().contains("\"api-version\"")
+}
+
+/// The values of the path parameters, from progenitor's
+/// `format!("…", client.baseurl, encode_path(&value.to_string()), …)`, in
+/// the template's order (checked).
+fn path_values(local: &syn::Local, op: &OperationFacts) -> Result<Vec<Expr>, Error> {
+    let shape_error = || Error::Spec(format!("{}: the URL is built in an unexpected way", op.id));
+    let init = local.init.as_ref().ok_or_else(shape_error)?;
+    let Expr::Macro(mac) = &*init.expr else {
+        return Err(shape_error());
+    };
+    let args = mac
+        .mac
+        .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+        .map_err(|_| shape_error())?;
+    let params: Vec<&str> = op
+        .template
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Param(name) => Some(name.as_str()),
+            Segment::Literal(_) => None,
+        })
+        .collect();
+    // The format string, the base URL, then one argument per parameter.
+    let values: Vec<&Expr> = args.iter().skip(2).collect();
+    if values.len() != params.len() {
+        return Err(shape_error());
+    }
+    values
+        .into_iter()
+        .zip(params)
+        .map(|(arg, param)| {
+            // `encode_path(&value.to_string())`
+            let Expr::Call(call) = arg else {
+                return Err(shape_error());
+            };
+            let Some(Expr::Reference(reference)) = call.args.first() else {
+                return Err(shape_error());
+            };
+            let Expr::MethodCall(to_string) = &*reference.expr else {
+                return Err(shape_error());
+            };
+            let Expr::Path(value) = &*to_string.receiver else {
+                return Err(shape_error());
+            };
+            if !value.path.is_ident(param) {
+                return Err(Error::Spec(format!(
+                    "{}: path parameter {param} is not where the template has it",
+                    op.id
+                )));
+            }
+            Ok(Expr::MethodCall(to_string.clone()))
+        })
+        .collect()
+}
+
+/// Drops `.headers(header_map)` from the request builder chain.
+struct RequestChain;
+
+impl VisitMut for RequestChain {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && matches!(call.args.first(), Some(Expr::Path(p)) if p.path.is_ident("header_map"))
+        {
+            *expr = (*call.receiver).clone();
+            self.visit_expr_mut(expr);
+            return;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// `x.map_err(Error::InvalidRequest)` → `x` and `.map_err(|e| e.to_string())`
+/// → nothing: the fields already hold `ValidationError`s, which `?` turns
+/// into `crate::Error`.
+struct DropStringErrors;
+
+impl VisitMut for DropStringErrors {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::MethodCall(call) = expr
+            && call.method == "map_err"
+            && let Some(arg) = call.args.first()
+        {
+            let text = quote::quote!(#arg).to_string();
+            if text == "Error :: InvalidRequest" || text == "| e | e . to_string ()" {
+                *expr = (*call.receiver).clone();
+                self.visit_expr_mut(expr);
+                return;
+            }
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// In a parameter setter, a conversion failure of a parameter with a range
+/// states the range.
+struct RangeWords<'a> {
+    op: &'a OperationFacts,
+}
+
+impl VisitMut for RangeWords<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::Closure(closure) = expr
+            && let Expr::Call(call) = &*closure.body
+            && let Expr::Path(function) = &*call.func
+            && function
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "nest")
+            && let Some(Expr::Lit(ExprLit {
+                lit: Lit::Str(field),
+                ..
+            })) = call.args.first()
+            && let Some(words) = self.op.parameter_rule(&field.value())
+        {
+            let field = field.clone();
+            *expr = parse_quote!(|_| crate::ValidationError::new(#field, #words));
+            return;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+}

@@ -1,0 +1,264 @@
+//! One obvious way to set a field: setters that take the plain value, and a
+//! `set_` twin that takes an `Option` of it.
+//!
+//! typify's setter of an optional field takes `TryInto<Option<T>>`, so a
+//! caller first converts a string to `T` on their own, and a bad value fails
+//! there without naming the field; a list field takes an already converted
+//! `Vec<T>`. This pass rewrites, in every builder:
+//!
+//! * an optional field's setter into `field(value)` (any `TryInto<T>`,
+//!   stored as `Some`) and `set_field(Option<value>)` (`None` leaves the
+//!   field out of the request);
+//! * a list field's setter into `field(values)` taking any iterator of
+//!   `TryInto<T>`, each item checked (`object_keys[3]` names a bad one);
+//! * beside an optional parameter's setter (progenitor already takes the
+//!   plain value), a `set_` twin.
+//!
+//! The conversion error of every setter is the one the validation pass
+//! installed, so a bad value names its field either way.
+
+use quote::format_ident;
+use syn::visit_mut::{self, VisitMut};
+use syn::{
+    Expr, GenericArgument, ImplItem, ImplItemFn, PathArguments, Type, TypeParamBound,
+    WherePredicate, parse_quote,
+};
+
+/// Rewrites the setters of every impl block of `file`.
+pub(crate) fn rewrite(file: &mut syn::File) {
+    Blocks.visit_file_mut(file);
+}
+
+struct Blocks;
+
+impl VisitMut for Blocks {
+    fn visit_item_impl_mut(&mut self, block: &mut syn::ItemImpl) {
+        let mut items = Vec::with_capacity(block.items.len());
+        for item in block.items.drain(..) {
+            match item {
+                ImplItem::Fn(setter) => {
+                    items.extend(rewrite_setter(setter).into_iter().map(ImplItem::Fn))
+                }
+                other => items.push(other),
+            }
+        }
+        block.items = items;
+        visit_mut::visit_item_impl_mut(self, block);
+    }
+}
+
+/// What a setter converts its value into.
+enum Target {
+    /// `TryInto<Option<T>>`.
+    Optional(Type),
+    /// `TryInto<Vec<T>>`.
+    List(Type),
+    /// `TryInto<Option<Vec<T>>>`.
+    OptionalList(Type),
+    /// `TryInto<T>` stored as `Some` (progenitor's optional parameters).
+    OptionalParameter(Type),
+}
+
+fn rewrite_setter(setter: ImplItemFn) -> Vec<ImplItemFn> {
+    let Some((value_type, target)) = target(&setter) else {
+        return vec![setter];
+    };
+    let Some(map_err) = conversion_error(&setter) else {
+        return vec![setter];
+    };
+    let field = setter.sig.ident.clone();
+    let set = format_ident!("set_{}", field);
+    let plain_doc = format!(" Sets `{field}`.");
+    let set_doc = format!(" Sets `{field}`, or leaves it unset when `value` is `None`.");
+    let list_doc = format!(" Sets `{field}` to `values`, each checked like an item of `{field}`.");
+    let field_name = field.to_string();
+    let item_error: Expr = parse_quote! {
+        |(index, value)| ::std::convert::TryInto::try_into(value)
+            .map_err(|e| crate::ValidationError::nest_item(#field_name, index, e))
+    };
+    match target {
+        Target::OptionalParameter(item) => vec![
+            setter,
+            parse_quote! {
+                #[doc = #set_doc]
+                pub fn #set<#value_type>(mut self, value: ::std::option::Option<#value_type>) -> Self
+                where
+                    #value_type: ::std::convert::TryInto<#item>,
+                    #value_type::Error: ::std::fmt::Display + 'static,
+                {
+                    self.#field = value.map(::std::convert::TryInto::try_into).transpose().map_err(#map_err);
+                    self
+                }
+            },
+        ],
+        Target::Optional(item) => vec![
+            parse_quote! {
+                #[doc = #plain_doc]
+                pub fn #field<#value_type>(mut self, value: #value_type) -> Self
+                where
+                    #value_type: ::std::convert::TryInto<#item>,
+                    #value_type::Error: ::std::fmt::Display + 'static,
+                {
+                    self.#field = value.try_into().map(::std::option::Option::Some).map_err(#map_err);
+                    self
+                }
+            },
+            parse_quote! {
+                #[doc = #set_doc]
+                pub fn #set<#value_type>(mut self, value: ::std::option::Option<#value_type>) -> Self
+                where
+                    #value_type: ::std::convert::TryInto<#item>,
+                    #value_type::Error: ::std::fmt::Display + 'static,
+                {
+                    self.#field = value.map(::std::convert::TryInto::try_into).transpose().map_err(#map_err);
+                    self
+                }
+            },
+        ],
+        Target::List(item) => vec![parse_quote! {
+            #[doc = #list_doc]
+            pub fn #field<I>(mut self, values: I) -> Self
+            where
+                I: ::std::iter::IntoIterator,
+                I::Item: ::std::convert::TryInto<#item>,
+                <I::Item as ::std::convert::TryInto<#item>>::Error: ::std::fmt::Display + 'static,
+            {
+                self.#field = values.into_iter().enumerate().map(#item_error).collect();
+                self
+            }
+        }],
+        Target::OptionalList(item) => vec![
+            parse_quote! {
+                #[doc = #list_doc]
+                pub fn #field<I>(mut self, values: I) -> Self
+                where
+                    I: ::std::iter::IntoIterator,
+                    I::Item: ::std::convert::TryInto<#item>,
+                    <I::Item as ::std::convert::TryInto<#item>>::Error: ::std::fmt::Display + 'static,
+                {
+                    self.#field = values.into_iter().enumerate().map(#item_error).collect::<::std::result::Result<_, _>>().map(::std::option::Option::Some);
+                    self
+                }
+            },
+            parse_quote! {
+                #[doc = #set_doc]
+                pub fn #set<I>(mut self, values: ::std::option::Option<I>) -> Self
+                where
+                    I: ::std::iter::IntoIterator,
+                    I::Item: ::std::convert::TryInto<#item>,
+                    <I::Item as ::std::convert::TryInto<#item>>::Error: ::std::fmt::Display + 'static,
+                {
+                    self.#field = values
+                        .map(|values| values.into_iter().enumerate().map(#item_error).collect())
+                        .transpose();
+                    self
+                }
+            },
+        ],
+    }
+}
+
+/// The setter's value type parameter and what it converts the value into.
+fn target(setter: &ImplItemFn) -> Option<(syn::Ident, Target)> {
+    if setter.sig.inputs.len() != 2 {
+        return None;
+    }
+    let value_type = setter.sig.generics.type_params().next()?.ident.clone();
+    let into = setter
+        .sig
+        .generics
+        .where_clause
+        .as_ref()?
+        .predicates
+        .iter()
+        .find_map(|predicate| {
+            let WherePredicate::Type(predicate) = predicate else {
+                return None;
+            };
+            predicate.bounds.iter().find_map(|bound| {
+                let TypeParamBound::Trait(bound) = bound else {
+                    return None;
+                };
+                let last = bound.path.segments.last()?;
+                if last.ident != "TryInto" {
+                    return None;
+                }
+                let PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                match args.args.first()? {
+                    GenericArgument::Type(target) => Some(target.clone()),
+                    _ => None,
+                }
+            })
+        })?;
+    let target = if let Some(inner) = generic_inner(&into, "Option") {
+        match generic_inner(&inner, "Vec") {
+            Some(item) => Target::OptionalList(item),
+            None => Target::Optional(inner),
+        }
+    } else if let Some(item) = generic_inner(&into, "Vec") {
+        Target::List(item)
+    } else if stores_some(setter) {
+        Target::OptionalParameter(into)
+    } else {
+        return None;
+    };
+    Some((value_type, target))
+}
+
+/// Whether the setter stores `value.try_into().map(Some)`.
+fn stores_some(setter: &ImplItemFn) -> bool {
+    let mut found = FindMapSome(false);
+    let mut block = setter.block.clone();
+    found.visit_block_mut(&mut block);
+    found.0
+}
+
+struct FindMapSome(bool);
+
+impl VisitMut for FindMapSome {
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        if call.method == "map"
+            && matches!(call.args.first(), Some(Expr::Path(p)) if p.path.is_ident("Some"))
+        {
+            self.0 = true;
+        }
+        visit_mut::visit_expr_method_call_mut(self, call);
+    }
+}
+
+/// The argument of the setter's `.map_err(…)`.
+fn conversion_error(setter: &ImplItemFn) -> Option<Expr> {
+    struct Find(Option<Expr>);
+    impl VisitMut for Find {
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            if call.method == "map_err" && call.args.len() == 1 {
+                self.0 = call.args.first().cloned();
+            }
+            visit_mut::visit_expr_method_call_mut(self, call);
+        }
+    }
+    let mut find = Find(None);
+    let mut block = setter.block.clone();
+    find.visit_block_mut(&mut block);
+    find.0
+}
+
+/// `Wrapper<X>` (by any path ending in `wrapper`) → `X`.
+fn generic_inner(ty: &Type, wrapper: &str) -> Option<Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner.clone()),
+        _ => None,
+    }
+}

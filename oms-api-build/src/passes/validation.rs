@@ -1,0 +1,323 @@
+//! Makes every conversion in the generated code report a structured
+//! `crate::ValidationError` that names the field and states the spec's rule
+//! in words, where typify and progenitor build strings:
+//!
+//! * typify's `types::error::ConversionError` becomes `crate::ValidationError`;
+//! * the builders' `Result<T, String>` fields hold `crate::ValidationError`s:
+//!   a missing value is `ValidationError::missing("field")` (no string is
+//!   built for a field that is never set wrong), and a failed conversion is
+//!   `ValidationError::nest("field", error)`, which keeps the path of a
+//!   nested field (`source_cdn.protocol`);
+//! * typify's messages become the rule in words: lengths (`longer than 255
+//!   characters` → `must be 1 to 255 characters`), patterns (the spec's
+//!   `x-oms-rule`) and enums (`must be one of …`).
+
+use std::collections::BTreeMap;
+
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprLit, Item, Lit, LitStr, Pat, parse_quote};
+
+use crate::Error;
+use crate::words;
+
+/// Rewrites `file`; `patterns` maps each pattern of the spec to its words.
+pub(crate) fn rewrite(
+    file: &mut syn::File,
+    patterns: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let mut pass = Pass {
+        patterns,
+        problem: None,
+    };
+    pass.visit_file_mut(file);
+    match pass.problem {
+        Some(problem) => Err(problem),
+        None => Ok(()),
+    }
+}
+
+struct Pass<'a> {
+    patterns: &'a BTreeMap<String, String>,
+    problem: Option<Error>,
+}
+
+impl VisitMut for Pass<'_> {
+    fn visit_item_mut(&mut self, item: &mut Item) {
+        // typify's error module: its one type becomes ours.
+        if let Item::Mod(module) = item
+            && module.ident == "error"
+            && let Some((_, items)) = &mut module.content
+            && items
+                .iter()
+                .any(|i| matches!(i, Item::Struct(s) if s.ident == "ConversionError"))
+        {
+            *items = vec![parse_quote! {
+                /// The error of every conversion: the field, and the rule it broke.
+                pub use crate::ValidationError as ConversionError;
+            }];
+            return;
+        }
+        visit_mut::visit_item_mut(self, item);
+    }
+
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        for field in item.fields.iter_mut() {
+            if let Some(ok) = result_of_string(&field.ty) {
+                field.ty = parse_quote!(::std::result::Result<#ok, crate::ValidationError>);
+            }
+        }
+        visit_mut::visit_item_struct_mut(self, item);
+    }
+
+    fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
+        let mut messages = Messages::default();
+        messages.visit_block_mut(&mut function.block);
+        let length = (messages.min.is_some() || messages.max.is_some())
+            .then(|| words::length(messages.min.unwrap_or(0), messages.max));
+        let mut rewrite = Rewrite {
+            length,
+            enum_values: messages.arms,
+            patterns: self.patterns,
+            problem: None,
+            needs_static_error: false,
+        };
+        rewrite.visit_block_mut(&mut function.block);
+        if rewrite.needs_static_error {
+            require_static_error(function);
+        }
+        if let Some(problem) = rewrite.problem {
+            self.problem.get_or_insert(problem);
+        }
+        visit_mut::visit_impl_item_fn_mut(self, function);
+    }
+}
+
+/// `Result<T, String>` (by any path) → `T`.
+fn result_of_string(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut args = args.args.iter();
+    let (Some(syn::GenericArgument::Type(ok)), Some(syn::GenericArgument::Type(err)), None) =
+        (args.next(), args.next(), args.next())
+    else {
+        return None;
+    };
+    let syn::Type::Path(err) = err else {
+        return None;
+    };
+    (err.path.segments.last()?.ident == "String").then(|| ok.clone())
+}
+
+/// What a function's checks say: the length bounds it compares against,
+/// and the string literals its match arms accept (an enum's values).
+#[derive(Default)]
+struct Messages {
+    min: Option<usize>,
+    max: Option<usize>,
+    arms: Vec<String>,
+}
+
+impl VisitMut for Messages {
+    fn visit_expr_binary_mut(&mut self, binary: &mut syn::ExprBinary) {
+        if is_char_count(&binary.left)
+            && let Expr::Lit(ExprLit {
+                lit: Lit::Int(bound),
+                ..
+            }) = &*binary.right
+            && let Ok(bound) = bound.base10_parse::<usize>()
+        {
+            match binary.op {
+                syn::BinOp::Gt(_) => self.max = Some(bound),
+                syn::BinOp::Lt(_) => self.min = Some(bound),
+                _ => {}
+            }
+        }
+        visit_mut::visit_expr_binary_mut(self, binary);
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        if let Pat::Lit(ExprLit {
+            lit: Lit::Str(value),
+            ..
+        }) = &arm.pat
+        {
+            self.arms.push(value.value());
+        }
+        visit_mut::visit_arm_mut(self, arm);
+    }
+}
+
+/// `value.chars().count()`.
+fn is_char_count(expr: &Expr) -> bool {
+    matches!(expr, Expr::MethodCall(count) if count.method == "count"
+        && matches!(&*count.receiver, Expr::MethodCall(chars) if chars.method == "chars"))
+}
+
+struct Rewrite<'a> {
+    length: Option<String>,
+    enum_values: Vec<String>,
+    patterns: &'a BTreeMap<String, String>,
+    problem: Option<Error>,
+    needs_static_error: bool,
+}
+
+impl Rewrite<'_> {
+    /// The words that replace one of typify's messages, if it is one.
+    fn words_for(&mut self, message: &str) -> Option<String> {
+        if message.starts_with("longer than ") || message.starts_with("shorter than ") {
+            return self.length.clone();
+        }
+        if let Some(pattern) = message
+            .strip_prefix("doesn't match pattern \"")
+            .and_then(|rest| rest.strip_suffix('"'))
+        {
+            let words = self.patterns.get(pattern).cloned();
+            if words.is_none() {
+                self.problem.get_or_insert(Error::Spec(format!(
+                    "the pattern {pattern} has no x-oms-rule"
+                )));
+            }
+            return words;
+        }
+        (message == "invalid value" && !self.enum_values.is_empty())
+            .then(|| words::one_of(&self.enum_values))
+    }
+}
+
+impl VisitMut for Rewrite<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        // typify's `"message".into()` in a conversion.
+        if let Expr::MethodCall(call) = expr
+            && call.method == "into"
+            && let Expr::Lit(ExprLit {
+                lit: Lit::Str(message),
+                ..
+            }) = &*call.receiver
+            && let Some(words) = self.words_for(&message.value())
+        {
+            let words = LitStr::new(&words, message.span());
+            *expr = parse_quote!(#words.into());
+            return;
+        }
+        // `Err("no value supplied for F".to_string())` and
+        // `Err("F was not initialized".to_string())`.
+        if let Some(message) = string_literal_to_string(expr) {
+            let field = message
+                .strip_prefix("no value supplied for ")
+                .or_else(|| message.strip_suffix(" was not initialized"));
+            if let Some(field) = field {
+                *expr = parse_quote!(crate::ValidationError::missing(#field));
+                return;
+            }
+        }
+        if let Expr::Closure(closure) = expr
+            && let Some(replacement) = self.conversion_closure(closure)
+        {
+            *expr = replacement;
+            return;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+impl Rewrite<'_> {
+    /// A closure that turns a conversion error into a message, as a closure
+    /// that turns it into a `ValidationError`:
+    ///
+    /// * `|e| format!("error converting supplied value for F: {e}")` (typify),
+    /// * `|_| "conversion to `T` for F failed".to_string()` (progenitor's
+    ///   parameters), and `|s| format!("conversion to `T` for body failed: {}", s)`.
+    fn conversion_closure(&mut self, closure: &syn::ExprClosure) -> Option<Expr> {
+        if closure.inputs.len() != 1 {
+            return None;
+        }
+        let body = unblock(&closure.body);
+        let message = match body {
+            Expr::Macro(mac) if mac.mac.path.is_ident("format") => {
+                let args = mac
+                    .mac
+                    .parse_body_with(
+                        syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+                    )
+                    .ok()?;
+                match args.first()? {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(message),
+                        ..
+                    }) => message.value(),
+                    _ => return None,
+                }
+            }
+            other => string_literal_to_string(other)?,
+        };
+        self.needs_static_error = true;
+        if let Some(rest) = message.strip_prefix("error converting supplied value for ") {
+            let field = rest.split(':').next()?;
+            return Some(parse_quote!(|e| crate::ValidationError::nest(#field, e)));
+        }
+        let rest = message.strip_prefix("conversion to `")?;
+        let (_, rest) = rest.split_once("` for ")?;
+        let (field, _) = rest.split_once(" failed")?;
+        if field == "body" {
+            return Some(parse_quote!(crate::ValidationError::from_error));
+        }
+        Some(parse_quote!(|e| crate::ValidationError::nest(#field, e)))
+    }
+}
+
+/// `{ expr }` → `expr`.
+fn unblock(expr: &Expr) -> &Expr {
+    if let Expr::Block(block) = expr
+        && let [syn::Stmt::Expr(inner, None)] = block.block.stmts.as_slice()
+    {
+        return inner;
+    }
+    expr
+}
+
+/// `"text".to_string()` → `text`.
+fn string_literal_to_string(expr: &Expr) -> Option<String> {
+    let Expr::MethodCall(call) = expr else {
+        return None;
+    };
+    if call.method != "to_string" || !call.args.is_empty() {
+        return None;
+    }
+    match &*call.receiver {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(message),
+            ..
+        }) => Some(message.value()),
+        _ => None,
+    }
+}
+
+/// A setter whose conversion error is now nested into a `ValidationError`
+/// needs that error to be `Display + 'static`.
+fn require_static_error(setter: &mut syn::ImplItemFn) {
+    let Some(value_type) = setter.sig.generics.type_params().next() else {
+        return;
+    };
+    let value_type = value_type.ident.clone();
+    let where_clause = setter.sig.generics.make_where_clause();
+    let mut predicates: syn::punctuated::Punctuated<syn::WherePredicate, syn::Token![,]> =
+        where_clause
+            .predicates
+            .iter()
+            .filter(|predicate| {
+                !matches!(predicate, syn::WherePredicate::Type(p)
+                if quote::quote!(#p).to_string().contains(":: Error"))
+            })
+            .cloned()
+            .collect();
+    predicates.push(parse_quote!(#value_type::Error: ::std::fmt::Display + 'static));
+    where_clause.predicates = predicates;
+}

@@ -1,0 +1,514 @@
+//! The spec, read once, and the facts the generator takes from it beyond
+//! what progenitor reads: the `x-oms-*` extensions, each operation's path
+//! template, retry safety, regions and rules, the rule of each pattern in
+//! words, and the names of secret fields.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use openapiv3::{
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind,
+    StatusCode, Type,
+};
+
+use crate::Error;
+use crate::words;
+
+/// Marks a component schema whose values are secrets (`true`).
+pub const SECRET: &str = "x-oms-secret";
+/// Makes a component schema an open version of the string enum it names.
+pub const OPEN_ENUM: &str = "x-oms-open-enum";
+/// On a schema with a `pattern`: the pattern's rule in words.
+pub const RULE: &str = "x-oms-rule";
+/// On every operation: whether it may be sent again after it may have
+/// reached the service.
+pub const IDEMPOTENT: &str = "x-oms-idempotent";
+/// On an operation offered in some regions only: their ids.
+pub const REGIONS: &str = "x-oms-regions";
+
+/// The spec as parsed, and where it came from.
+pub(crate) struct Spec {
+    pub api: OpenAPI,
+    pub path: PathBuf,
+}
+
+impl Spec {
+    pub fn read(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
+        let api = serde_yaml::from_str(&text).map_err(|source| Error::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            api,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The spec as progenitor should see it: defaults removed. A default in
+    /// the spec is the service's; the client never fills it in, so that only
+    /// what the caller set is sent (typify would otherwise make a field with
+    /// a default a plain value, always sent).
+    pub fn for_progenitor(&self) -> OpenAPI {
+        let mut api = self.api.clone();
+        if let Some(components) = api.components.as_mut() {
+            for schema in components.schemas.values_mut() {
+                if let ReferenceOr::Item(schema) = schema {
+                    strip_defaults(schema);
+                }
+            }
+        }
+        api
+    }
+
+    fn schemas(&self) -> impl Iterator<Item = (&String, &Schema)> {
+        self.api
+            .components
+            .iter()
+            .flat_map(|c| c.schemas.iter())
+            .filter_map(|(name, schema)| Some((name, schema.as_item()?)))
+    }
+
+    fn component(&self, reference: &str) -> Option<&Schema> {
+        let name = reference.strip_prefix("#/components/schemas/")?;
+        self.api.components.as_ref()?.schemas.get(name)?.as_item()
+    }
+
+    /// `schema`, or the component it refers to, following a lone `allOf`
+    /// (the spec's way to put a description beside a `$ref`).
+    pub fn resolve<'a>(&'a self, schema: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
+        let schema = match schema {
+            ReferenceOr::Item(schema) => schema,
+            ReferenceOr::Reference { reference } => self.component(reference)?,
+        };
+        match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.resolve(&all_of[0]),
+            _ => Some(schema),
+        }
+    }
+
+    fn resolve_boxed<'a>(&'a self, schema: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+        match schema {
+            ReferenceOr::Item(schema) => self.resolve_item(schema),
+            ReferenceOr::Reference { reference } => {
+                let schema = self.component(reference)?;
+                self.resolve_item(schema)
+            }
+        }
+    }
+
+    fn resolve_item<'a>(&'a self, schema: &'a Schema) -> Option<&'a Schema> {
+        match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.resolve(&all_of[0]),
+            _ => Some(schema),
+        }
+    }
+
+    fn parameter<'a>(&'a self, parameter: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+        match parameter {
+            ReferenceOr::Item(parameter) => Some(parameter),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/parameters/")?;
+                self.api
+                    .components
+                    .as_ref()?
+                    .parameters
+                    .get(name)?
+                    .as_item()
+            }
+        }
+    }
+
+    /// Checks every extension and returns what the generator needs.
+    pub fn facts(&self) -> Result<Facts, Error> {
+        let mut facts = Facts {
+            replacements: self.replacements()?,
+            patterns: BTreeMap::new(),
+            operations: Vec::new(),
+            secret_fields: BTreeSet::new(),
+        };
+        for (name, schema) in self.schemas() {
+            self.walk(name, schema, &mut facts)?;
+        }
+        for (path, method, operation) in self.api.operations() {
+            let operation = self.operation(path, method, operation, &mut facts)?;
+            facts.operations.push(operation);
+        }
+        Ok(facts)
+    }
+
+    /// Collects patterns and secret fields from `schema` and what it holds
+    /// inline (components are walked on their own).
+    fn walk(&self, at: &str, schema: &Schema, facts: &mut Facts) -> Result<(), Error> {
+        if let SchemaKind::Type(Type::String(string)) = &schema.schema_kind
+            && let Some(pattern) = &string.pattern
+        {
+            let rule = schema
+                .schema_data
+                .extensions
+                .get(RULE)
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| extension_error(at, RULE, "is required beside a pattern"))?;
+            facts.patterns.insert(pattern.clone(), rule.to_owned());
+        }
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => {
+                for (name, property) in &object.properties {
+                    if self.resolve_boxed(property).is_some_and(is_secret) {
+                        facts.secret_fields.insert(name.clone());
+                    }
+                    if let ReferenceOr::Item(property) = property {
+                        self.walk(&format!("{at}.{name}"), property, facts)?;
+                    }
+                }
+            }
+            SchemaKind::Type(Type::Array(array)) => {
+                if let Some(ReferenceOr::Item(items)) = &array.items {
+                    self.walk(&format!("{at}[]"), items, facts)?;
+                }
+            }
+            SchemaKind::AllOf { all_of: list }
+            | SchemaKind::OneOf { one_of: list }
+            | SchemaKind::AnyOf { any_of: list } => {
+                for item in list {
+                    if let ReferenceOr::Item(item) = item {
+                        self.walk(at, item, facts)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn operation(
+        &self,
+        path: &str,
+        method: &str,
+        operation: &Operation,
+        facts: &mut Facts,
+    ) -> Result<OperationFacts, Error> {
+        let id = operation
+            .operation_id
+            .clone()
+            .ok_or_else(|| Error::Spec(format!("{method} {path} has no operationId")))?;
+        let idempotent = match operation.extensions.get(IDEMPOTENT) {
+            Some(serde_json::Value::Bool(value)) => *value,
+            Some(_) => return Err(extension_error(&id, IDEMPOTENT, "is not a boolean")),
+            None => {
+                return Err(extension_error(
+                    &id,
+                    IDEMPOTENT,
+                    "is required on every operation",
+                ));
+            }
+        };
+        let regions = match operation.extensions.get(REGIONS) {
+            None => None,
+            Some(serde_json::Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|item| item.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .filter(|ids| !ids.is_empty())
+                    .ok_or_else(|| extension_error(&id, REGIONS, "is not a list of region ids"))?,
+            ),
+            Some(_) => return Err(extension_error(&id, REGIONS, "is not a list of region ids")),
+        };
+        let (success, response_body) = operation
+            .responses
+            .responses
+            .iter()
+            .find_map(|(status, response)| match status {
+                StatusCode::Code(code @ 200..=299) => {
+                    let has_body = match response {
+                        ReferenceOr::Item(response) => !response.content.is_empty(),
+                        ReferenceOr::Reference { .. } => true,
+                    };
+                    Some((*code, has_body))
+                }
+                _ => None,
+            })
+            .ok_or_else(|| Error::Spec(format!("{id} has no success response")))?;
+        let mut rules = Vec::new();
+        let mut path_params = Vec::new();
+        for parameter in &operation.parameters {
+            let parameter = self
+                .parameter(parameter)
+                .ok_or_else(|| Error::Spec(format!("{id}: a parameter reference is dangling")))?;
+            let (data, location) = match parameter {
+                Parameter::Query { parameter_data, .. } => (parameter_data, Location::Query),
+                Parameter::Path { parameter_data, .. } => {
+                    path_params.push(parameter_data.name.clone());
+                    (parameter_data, Location::Path)
+                }
+                Parameter::Header { parameter_data, .. }
+                | Parameter::Cookie { parameter_data, .. } => {
+                    return Err(Error::Spec(format!(
+                        "{id}: parameter {} is neither in the path nor in the query",
+                        parameter_data.name
+                    )));
+                }
+            };
+            let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+                continue;
+            };
+            if let Some(schema) = self.resolve(schema) {
+                self.walk(&format!("{id}.{}", data.name), schema, facts)?;
+                if let Some(check) = check_of(schema) {
+                    rules.push(Rule {
+                        location,
+                        field: data.name.clone(),
+                        check,
+                    });
+                }
+            }
+        }
+        let body = operation
+            .request_body
+            .as_ref()
+            .and_then(ReferenceOr::as_item)
+            .and_then(|body| body.content.get("application/json"))
+            .and_then(|media| media.schema.as_ref())
+            .and_then(|schema| self.resolve(schema));
+        if let Some(Schema {
+            schema_kind: SchemaKind::Type(Type::Object(object)),
+            ..
+        }) = body
+        {
+            for (field, schema) in &object.properties {
+                if let Some(check) = self.resolve_boxed(schema).and_then(check_of) {
+                    rules.push(Rule {
+                        location: Location::Body,
+                        field: field.clone(),
+                        check,
+                    });
+                }
+            }
+        }
+        let template = template(path);
+        let in_template: Vec<&str> = template
+            .iter()
+            .filter_map(|segment| match segment {
+                Segment::Param(name) => Some(name.as_str()),
+                Segment::Literal(_) => None,
+            })
+            .collect();
+        let mut declared: Vec<&str> = path_params.iter().map(String::as_str).collect();
+        declared.sort_unstable();
+        let mut used = in_template.clone();
+        used.sort_unstable();
+        if declared != used {
+            return Err(Error::Spec(format!(
+                "{id}: the path parameters declared do not match the path {path}"
+            )));
+        }
+        Ok(OperationFacts {
+            id,
+            method: method.to_ascii_uppercase(),
+            path: path.to_owned(),
+            template,
+            idempotent,
+            regions,
+            success,
+            response_body,
+            rules,
+        })
+    }
+
+    /// Every replacement the `x-oms-secret` and `x-oms-open-enum`
+    /// extensions ask for.
+    fn replacements(&self) -> Result<Vec<Replacement>, Error> {
+        let mut out = Vec::new();
+        for (name, schema) in self.schemas() {
+            let extensions = &schema.schema_data.extensions;
+            match extensions.get(SECRET) {
+                None | Some(serde_json::Value::Bool(false)) => {}
+                Some(serde_json::Value::Bool(true)) => {
+                    let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+                        return Err(extension_error(name, SECRET, "is not on a string schema"));
+                    };
+                    let max = string
+                        .max_length
+                        .ok_or_else(|| extension_error(name, SECRET, "needs a maxLength"))?;
+                    let min = string.min_length.unwrap_or(0);
+                    out.push(Replacement {
+                        schema: name.clone(),
+                        rust_type: format!("crate::Secret<{min}, {max}>"),
+                    });
+                }
+                Some(_) => return Err(extension_error(name, SECRET, "is not a boolean")),
+            }
+            if let Some(target) = extensions.get(OPEN_ENUM) {
+                let target = target.as_str().ok_or_else(|| {
+                    extension_error(name, OPEN_ENUM, "is not the name of a schema")
+                })?;
+                let is_string_enum = self.schemas().any(|(other, schema)| {
+                    other == target
+                        && matches!(&schema.schema_kind, SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty())
+                });
+                if !is_string_enum {
+                    return Err(extension_error(
+                        name,
+                        OPEN_ENUM,
+                        "does not name a string enum of components.schemas",
+                    ));
+                }
+                out.push(Replacement {
+                    schema: name.clone(),
+                    rust_type: format!("crate::OpenEnum<crate::types::{target}>"),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn is_secret(schema: &Schema) -> bool {
+    schema.schema_data.extensions.get(SECRET) == Some(&serde_json::Value::Bool(true))
+}
+
+fn strip_defaults(schema: &mut Schema) {
+    schema.schema_data.default = None;
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for property in object.properties.values_mut() {
+                if let ReferenceOr::Item(property) = property {
+                    strip_defaults(property);
+                }
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(ReferenceOr::Item(items)) = &mut array.items {
+                strip_defaults(items);
+            }
+        }
+        SchemaKind::AllOf { all_of: list }
+        | SchemaKind::OneOf { one_of: list }
+        | SchemaKind::AnyOf { any_of: list } => {
+            for item in list {
+                if let ReferenceOr::Item(item) = item {
+                    strip_defaults(item);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn extension_error(at: &str, extension: &'static str, problem: &'static str) -> Error {
+    Error::Extension {
+        schema: at.to_owned(),
+        extension,
+        problem,
+    }
+}
+
+/// What the generator needs from the spec.
+pub(crate) struct Facts {
+    /// Component schemas replaced by hand-written types.
+    pub replacements: Vec<Replacement>,
+    /// Every pattern of the spec, with its rule in words.
+    pub patterns: BTreeMap<String, String>,
+    /// Every operation, in the spec's order.
+    pub operations: Vec<OperationFacts>,
+    /// The names of the object properties whose values are secrets.
+    pub secret_fields: BTreeSet<String>,
+}
+
+/// A component schema to replace by a hand-written type.
+pub(crate) struct Replacement {
+    pub schema: String,
+    pub rust_type: String,
+}
+
+/// One operation.
+pub(crate) struct OperationFacts {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub template: Vec<Segment>,
+    pub idempotent: bool,
+    pub regions: Option<Vec<String>>,
+    pub success: u16,
+    pub response_body: bool,
+    pub rules: Vec<Rule>,
+}
+
+impl OperationFacts {
+    /// The rule on path or query parameter `name`, in words.
+    pub fn parameter_rule(&self, name: &str) -> Option<String> {
+        self.rules
+            .iter()
+            .find(|rule| !matches!(rule.location, Location::Body) && rule.field == name)
+            .map(|rule| rule.check.words())
+    }
+}
+
+/// A segment of a path template.
+pub(crate) enum Segment {
+    Literal(String),
+    Param(String),
+}
+
+fn template(path: &str) -> Vec<Segment> {
+    path.split('/')
+        .skip(1)
+        .filter(|segment| !segment.is_empty())
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => Segment::Param(name.to_owned()),
+                None => Segment::Literal(segment.to_owned()),
+            },
+        )
+        .collect()
+}
+
+/// Where a field is.
+#[derive(Clone, Copy)]
+pub(crate) enum Location {
+    Path,
+    Query,
+    Body,
+}
+
+/// A rule the generated types do not enforce.
+pub(crate) struct Rule {
+    pub location: Location,
+    pub field: String,
+    pub check: Check,
+}
+
+pub(crate) enum Check {
+    Range(Option<i64>, Option<i64>),
+    Items(Option<usize>, Option<usize>),
+}
+
+impl Check {
+    pub fn words(&self) -> String {
+        match *self {
+            Check::Range(min, max) => words::range(min, max),
+            Check::Items(min, max) => words::items(min, max),
+        }
+    }
+}
+
+fn check_of(schema: &Schema) -> Option<Check> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Integer(integer))
+            if integer.minimum.is_some() || integer.maximum.is_some() =>
+        {
+            Some(Check::Range(integer.minimum, integer.maximum))
+        }
+        SchemaKind::Type(Type::Array(array))
+            if array.min_items.is_some() || array.max_items.is_some() =>
+        {
+            Some(Check::Items(array.min_items, array.max_items))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,388 @@
+//! How every operation is sent. The generated builders build the request
+//! (see `oms-api-build`'s send pass) and hand it here with their operation's
+//! facts from the spec; this module checks it, signs it, sends it within
+//! the timeouts, retries where the operation allows, reads a bounded
+//! response, and turns the outcome into a [`ResponseValue`] or an [`Error`].
+//!
+//! In order, before a byte leaves the process:
+//!
+//! 1. the operation must be offered in the client's region;
+//! 2. the rules the generated types cannot enforce (ranges, sizes) hold;
+//! 3. the request target has exactly the segments of the path template,
+//!    each parameter's decoding to its value, so no value can reach another
+//!    path whatever the URL encoder did;
+//! 4. the request is authenticated last, over the exact bytes sent.
+//!
+//! Then each attempt runs within the attempt timeout and what is left of
+//! the operation deadline; a success body beyond the client's limit is an
+//! error, an error body is read up to [`ERROR_BODY_LIMIT`] and cut.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use percent_encoding::utf8_percent_encode;
+use progenitor_client::ResponseValue;
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use crate::Client;
+use crate::client::USER_AGENT;
+use crate::error::{
+    ClockSkew, Error, TimeoutError, TimeoutKind, ValidationError, header_request_id, service_error,
+};
+use crate::operation::{Operation, Segment};
+use crate::retry::Outcome;
+use crate::signer::UNRESERVED;
+
+/// How much of an error response's body is read: enough for any error the
+/// service sends; the rest is not read.
+pub const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+
+/// The URL of `op` with path parameter `values` (in the template's order),
+/// each encoded into one segment: everything but `A–Z a–z 0–9 - _ . ~` is
+/// percent-encoded.
+pub(crate) fn url(client: &Client, op: &Operation, values: &[String]) -> String {
+    let mut url = String::with_capacity(client.baseurl.len() + 96);
+    url.push_str(&client.baseurl);
+    let mut values = values.iter();
+    for segment in op.path {
+        url.push('/');
+        match segment {
+            Segment::Literal(text) => url.push_str(text),
+            Segment::Param(_) => {
+                url.extend(utf8_percent_encode(
+                    values.next().map_or("", String::as_str),
+                    UNRESERVED,
+                ));
+            }
+        }
+    }
+    if op.path.is_empty() {
+        url.push('/');
+    }
+    url
+}
+
+/// Sends `request` for `op` and decodes the JSON body of its success.
+pub(crate) async fn send_json<T: DeserializeOwned>(
+    client: &Client,
+    request: reqwest::Request,
+    op: &'static Operation,
+    values: &[String],
+) -> Result<ResponseValue<T>, Error> {
+    let answer = exchange(client, request, op, values).await?;
+    match serde_json::from_slice(&answer.body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
+        Err(source) => Err(Error::InvalidResponse {
+            request_id: header_request_id(&answer.headers),
+            source,
+        }),
+    }
+}
+
+/// Sends `request` for `op`, whose success has no body.
+pub(crate) async fn send_empty(
+    client: &Client,
+    request: reqwest::Request,
+    op: &'static Operation,
+    values: &[String],
+) -> Result<ResponseValue<()>, Error> {
+    let answer = exchange(client, request, op, values).await?;
+    Ok(ResponseValue::new((), answer.status, answer.headers))
+}
+
+/// A response read within its limit.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// An attempt that ended without a response: the error to report, and how
+/// it ended, if another attempt may help.
+struct Failure {
+    outcome: Option<Outcome>,
+    error: Error,
+}
+
+async fn exchange(
+    client: &Client,
+    mut request: reqwest::Request,
+    op: &'static Operation,
+    values: &[String],
+) -> Result<Answer, Error> {
+    let state = &client.inner;
+    prepare(client, &mut request, op, values)?;
+    tracing::debug!(
+        operation = op.id,
+        method = %request.method(),
+        path = request.url().path(),
+        "sending OMS request"
+    );
+    let deadline = state
+        .operation_timeout
+        .and_then(|limit| Instant::now().checked_add(limit));
+    let mut attempt = 1;
+    loop {
+        // A body that cannot be cloned (a stream) is sent once.
+        let again = (attempt < state.retry.attempts())
+            .then(|| request.try_clone())
+            .flatten();
+        let (outcome, headers, error) = match attempt_once(client, request, op, deadline).await {
+            Ok(answer) if answer.status.as_u16() == op.success => {
+                tracing::debug!(
+                    operation = op.id,
+                    status = answer.status.as_u16(),
+                    request_id = header_request_id(&answer.headers).unwrap_or_default(),
+                    "OMS response"
+                );
+                return Ok(answer);
+            }
+            Ok(answer) if answer.status.is_client_error() || answer.status.is_server_error() => {
+                let outcome = Outcome::Status(answer.status);
+                let error = service_error(
+                    answer.status,
+                    &answer.headers,
+                    &answer.body,
+                    outcome.may_repeat(op.idempotent),
+                    clock_skew(state.credentials.signs(), &answer),
+                );
+                (Some(outcome), Some(answer.headers), Error::Service(error))
+            }
+            Ok(answer) => {
+                return Err(Error::UnexpectedStatus {
+                    status: answer.status,
+                    request_id: header_request_id(&answer.headers),
+                });
+            }
+            Err(failure) => (failure.outcome, None, failure.error),
+        };
+        let wait = outcome
+            .filter(|outcome| outcome.may_repeat(op.idempotent))
+            .map(|_| state.retry.backoff(attempt, headers.as_ref()))
+            .filter(|wait| {
+                deadline.is_none_or(|deadline| {
+                    Instant::now()
+                        .checked_add(*wait)
+                        .is_some_and(|resumed| resumed < deadline)
+                })
+            });
+        match (again, wait) {
+            (Some(next), Some(wait)) => {
+                tracing::info!(
+                    operation = op.id,
+                    attempt,
+                    error = %error,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "retrying OMS request"
+                );
+                tokio::time::sleep(wait).await;
+                request = next;
+                attempt += 1;
+            }
+            _ => return Err(error),
+        }
+    }
+}
+
+/// Everything checked and added before the first attempt.
+fn prepare(
+    client: &Client,
+    request: &mut reqwest::Request,
+    op: &Operation,
+    values: &[String],
+) -> Result<(), Error> {
+    let state = &client.inner;
+    if let (Some(region), Some(offered)) = (state.region, op.regions)
+        && !op.is_offered_in(region)
+    {
+        return Err(ValidationError::new(
+            "region",
+            format!(
+                "{region} does not offer {}; it is offered in {}",
+                op.id,
+                offered.join(", ")
+            ),
+        )
+        .into());
+    }
+    let body = request.body().and_then(reqwest::Body::as_bytes);
+    op.check_rules(values, request.url(), body)?;
+    op.check_target(&state.base_path, request.url(), values)?;
+    request
+        .headers_mut()
+        .entry(header::USER_AGENT)
+        .or_insert(HeaderValue::from_static(USER_AGENT));
+    state.credentials.authenticate(request, SystemTime::now())
+}
+
+/// One attempt, within the attempt timeout and what is left before the
+/// deadline.
+async fn attempt_once(
+    client: &Client,
+    request: reqwest::Request,
+    op: &Operation,
+    deadline: Option<Instant>,
+) -> Result<Answer, Failure> {
+    let state = &client.inner;
+    let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+    let (limit, kind) = match left {
+        Some(left) if left < state.attempt_timeout => (left, TimeoutKind::Operation),
+        _ => (state.attempt_timeout, TimeoutKind::Attempt),
+    };
+    let attempt = async {
+        let mut response = client
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| transport_failure(client, op, e))?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let lost = |e| transport_failure(client, op, e);
+        let body = if status.as_u16() == op.success {
+            let too_large = || Failure {
+                outcome: None,
+                error: Error::ResponseTooLarge {
+                    limit: state.max_response_body,
+                    status,
+                    request_id: header_request_id(&headers),
+                },
+            };
+            if response
+                .content_length()
+                .is_some_and(|length| length > state.max_response_body)
+            {
+                return Err(too_large());
+            }
+            match read_capped(&mut response, state.max_response_body)
+                .await
+                .map_err(lost)?
+            {
+                (body, true) => body,
+                (_, false) => return Err(too_large()),
+            }
+        } else if status.is_client_error() || status.is_server_error() {
+            read_capped(&mut response, ERROR_BODY_LIMIT)
+                .await
+                .map_err(lost)?
+                .0
+        } else {
+            Bytes::new()
+        };
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    };
+    match tokio::time::timeout(limit, attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(match kind {
+            TimeoutKind::Operation => Failure {
+                outcome: None,
+                error: TimeoutError::new(
+                    TimeoutKind::Operation,
+                    state.operation_timeout.unwrap_or(limit),
+                    false,
+                )
+                .into(),
+            },
+            _ => Failure {
+                outcome: Some(Outcome::TimedOut),
+                error: TimeoutError::new(TimeoutKind::Attempt, limit, op.idempotent).into(),
+            },
+        }),
+    }
+}
+
+fn transport_failure(client: &Client, op: &Operation, error: reqwest::Error) -> Failure {
+    let state = &client.inner;
+    if error.is_connect() && error.is_timeout() {
+        Failure {
+            outcome: Some(Outcome::NotConnected),
+            error: TimeoutError::new(TimeoutKind::Connect, state.connect_timeout, true).into(),
+        }
+    } else if error.is_connect() {
+        Failure {
+            outcome: Some(Outcome::NotConnected),
+            error: Error::Connect(error),
+        }
+    } else if error.is_timeout() {
+        Failure {
+            outcome: Some(Outcome::TimedOut),
+            error: TimeoutError::new(TimeoutKind::Attempt, state.attempt_timeout, op.idempotent)
+                .into(),
+        }
+    } else {
+        Failure {
+            outcome: Some(Outcome::Lost),
+            error: Error::Transport(error),
+        }
+    }
+}
+
+/// Reads at most `limit` bytes of `response`'s body; `false` when there
+/// was more (which is not read). One chunk is kept without copying.
+async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: u64,
+) -> reqwest::Result<(Bytes, bool)> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut first: Option<Bytes> = None;
+    let mut rest = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        let held = first.as_ref().map_or(0, Bytes::len) + rest.len();
+        let room = limit - held;
+        let fits = chunk.len() <= room;
+        let chunk = if fits { chunk } else { chunk.slice(..room) };
+        match first.take() {
+            None if rest.is_empty() => first = Some(chunk),
+            held_first => {
+                if let Some(held_first) = held_first {
+                    rest.extend_from_slice(&held_first);
+                }
+                rest.extend_from_slice(&chunk);
+            }
+        }
+        if !fits {
+            return Ok((collect(first, rest), false));
+        }
+    }
+    Ok((collect(first, rest), true))
+}
+
+fn collect(first: Option<Bytes>, rest: BytesMut) -> Bytes {
+    match first {
+        Some(first) => first,
+        None => rest.freeze(),
+    }
+}
+
+/// For a signed request refused as expired (`401` whose message says so):
+/// how far the local clock is from the response's `Date`.
+fn clock_skew(signed: bool, answer: &Answer) -> Option<ClockSkew> {
+    if !signed || answer.status != StatusCode::UNAUTHORIZED {
+        return None;
+    }
+    let body = String::from_utf8_lossy(&answer.body).to_ascii_lowercase();
+    if !body.contains("expired") || body.contains("token expired") {
+        return None;
+    }
+    let server = answer
+        .headers
+        .get(header::DATE)
+        .and_then(|date| date.to_str().ok())
+        .and_then(|date| chrono::DateTime::parse_from_rfc2822(date).ok())
+        .and_then(|date| u64::try_from(date.timestamp()).ok())
+        .map(|seconds| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds));
+    let Some(server) = server else {
+        return Some(ClockSkew::Unknown);
+    };
+    let now = SystemTime::now();
+    Some(match server.duration_since(now) {
+        Ok(behind) => ClockSkew::Behind(behind),
+        Err(ahead) => ClockSkew::Ahead(ahead.duration()),
+    })
+}

@@ -1,0 +1,286 @@
+//! What the spec says about each operation, as the client acts on it: the
+//! path template, whether the operation may be repeated, where it is
+//! offered, and the rules the generated types cannot enforce (integer
+//! ranges, array sizes).
+//!
+//! The table, [`ALL`], is generated from `openapi/oms.yaml`; no fact about
+//! an operation is written by hand anywhere else.
+//!
+//! ```
+//! use oms_api::operation;
+//!
+//! let create = operation::ALL.iter().find(|op| op.id() == "CreateSyncTask").unwrap();
+//! assert_eq!(create.path_template(), "/v2/{project_id}/sync-tasks");
+//! assert!(!create.is_idempotent());
+//! ```
+
+use std::fmt::Write as _;
+
+use percent_encoding::percent_decode_str;
+
+use crate::error::ValidationError;
+use crate::region::Region;
+
+pub use crate::generated::operations::ALL;
+
+/// One operation of the spec.
+#[derive(Debug)]
+pub struct Operation {
+    pub(crate) id: &'static str,
+    pub(crate) method: http::Method,
+    pub(crate) path: &'static [Segment],
+    pub(crate) idempotent: bool,
+    pub(crate) regions: Option<&'static [&'static str]>,
+    pub(crate) success: u16,
+    pub(crate) response_body: bool,
+    pub(crate) rules: &'static [Rule],
+}
+
+/// A segment of a path template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment {
+    /// Sent as it is.
+    Literal(&'static str),
+    /// A parameter's value, encoded into exactly one segment.
+    Param(&'static str),
+}
+
+/// A rule of the spec that the generated types do not enforce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Where the field is.
+    pub location: Location,
+    /// The field, as the spec names it.
+    pub field: &'static str,
+    /// What it must satisfy.
+    pub check: Check,
+    /// The rule in words (`must be 1 to 100`).
+    pub words: &'static str,
+}
+
+/// Where a field is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// A path parameter.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A top-level field of the JSON body.
+    Body,
+}
+
+/// What a field must satisfy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// An integer within `min..=max`.
+    Range {
+        /// The least value allowed.
+        min: Option<i64>,
+        /// The greatest value allowed.
+        max: Option<i64>,
+    },
+    /// An array of `min..=max` items.
+    Items {
+        /// The fewest items allowed.
+        min: Option<usize>,
+        /// The most items allowed.
+        max: Option<usize>,
+    },
+}
+
+impl Operation {
+    /// The spec's `operationId`, such as `StartSyncTask`.
+    pub fn id(&self) -> &'static str {
+        self.id
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &http::Method {
+        &self.method
+    }
+
+    /// The path template, such as `/v2/{project_id}/sync-tasks`.
+    pub fn path_template(&self) -> String {
+        let mut path = String::new();
+        for segment in self.path {
+            match segment {
+                Segment::Literal(text) => {
+                    let _ = write!(path, "/{text}");
+                }
+                Segment::Param(name) => {
+                    let _ = write!(path, "/{{{name}}}");
+                }
+            }
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        path
+    }
+
+    /// The path template's segments.
+    pub fn segments(&self) -> &'static [Segment] {
+        self.path
+    }
+
+    /// Whether the operation may be sent again after it may have reached the
+    /// service (`x-oms-idempotent`). Operations that may not are retried
+    /// only when the request surely did not reach it.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent
+    }
+
+    /// The regions that offer the operation, when not all do
+    /// (`x-oms-regions`).
+    pub fn regions(&self) -> Option<&'static [&'static str]> {
+        self.regions
+    }
+
+    /// Whether `region` offers the operation.
+    pub fn is_offered_in(&self, region: Region) -> bool {
+        self.regions.is_none_or(|ids| ids.contains(&region.id()))
+    }
+
+    /// Whether a success answer carries a body.
+    pub fn has_response_body(&self) -> bool {
+        self.response_body
+    }
+
+    /// The rules the client checks before sending.
+    pub fn rules(&self) -> &'static [Rule] {
+        self.rules
+    }
+
+    /// The most `field` (a query parameter) may be, per the spec.
+    pub(crate) fn query_max(&self, field: &str) -> Option<i64> {
+        self.rules.iter().find_map(|rule| match rule.check {
+            Check::Range { max, .. } if rule.location == Location::Query && rule.field == field => {
+                max
+            }
+            _ => None,
+        })
+    }
+
+    /// The parameter names, in the template's order.
+    pub(crate) fn params(&self) -> impl Iterator<Item = &'static str> {
+        self.path.iter().filter_map(|segment| match segment {
+            Segment::Param(name) => Some(*name),
+            Segment::Literal(_) => None,
+        })
+    }
+
+    /// Checks the rules against a built request: its path `values` (in the
+    /// template's order), its URL's query, its JSON body.
+    pub(crate) fn check_rules(
+        &self,
+        values: &[String],
+        url: &url::Url,
+        body: Option<&[u8]>,
+    ) -> Result<(), ValidationError> {
+        if self.rules.is_empty() {
+            return Ok(());
+        }
+        let mut json = None;
+        for rule in self.rules {
+            let broken = || ValidationError::new(rule.field, rule.words);
+            match rule.location {
+                Location::Path => {
+                    let index = self.params().position(|name| name == rule.field);
+                    if let Some(value) = index.and_then(|i| values.get(i)) {
+                        check_integer(rule, value).map_err(|()| broken())?;
+                    }
+                }
+                Location::Query => {
+                    for (name, value) in url.query_pairs() {
+                        if name == rule.field {
+                            check_integer(rule, &value).map_err(|()| broken())?;
+                        }
+                    }
+                }
+                Location::Body => {
+                    let body = json.get_or_insert_with(|| {
+                        body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+                    });
+                    match body.as_ref().and_then(|b| b.get(rule.field)) {
+                        None | Some(serde_json::Value::Null) => {}
+                        Some(serde_json::Value::Array(items)) => match rule.check {
+                            Check::Items { min, max }
+                                if min.is_none_or(|m| items.len() >= m)
+                                    && max.is_none_or(|m| items.len() <= m) => {}
+                            _ => return Err(broken()),
+                        },
+                        Some(value) => {
+                            let number = value.as_i64().ok_or_else(broken)?;
+                            check_integer(rule, &number.to_string()).map_err(|()| broken())?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that `url`, after the base URL's path `base_path`, has exactly
+    /// the segments of the template, each parameter's segment decoding to
+    /// its value: whatever encoded the URL, no value reached another path.
+    pub(crate) fn check_target(
+        &self,
+        base_path: &str,
+        url: &url::Url,
+        values: &[String],
+    ) -> Result<(), ValidationError> {
+        let mismatch = |field: &'static str| {
+            ValidationError::new(field, "does not stay in its own path segment")
+        };
+        let rest = url
+            .path()
+            .strip_prefix(base_path.trim_end_matches('/'))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .ok_or_else(|| mismatch("request"))?;
+        if self.path.is_empty() {
+            return if rest.is_empty() {
+                Ok(())
+            } else {
+                Err(mismatch("request"))
+            };
+        }
+        let mut segments = rest.split('/');
+        let mut values = values.iter();
+        for expected in self.path {
+            let segment = segments.next().ok_or_else(|| mismatch("request"))?;
+            match expected {
+                Segment::Literal(text) => {
+                    if segment != *text {
+                        return Err(mismatch("request"));
+                    }
+                }
+                Segment::Param(name) => {
+                    let value = values.next().ok_or_else(|| mismatch(name))?;
+                    let decoded = percent_decode_str(segment).decode_utf8();
+                    if segment.is_empty()
+                        || segment == "."
+                        || segment == ".."
+                        || decoded.as_deref().ok() != Some(value.as_str())
+                    {
+                        return Err(mismatch(name));
+                    }
+                }
+            }
+        }
+        if segments.next().is_some() || values.next().is_some() {
+            return Err(mismatch("request"));
+        }
+        Ok(())
+    }
+}
+
+fn check_integer(rule: &Rule, value: &str) -> Result<(), ()> {
+    let Check::Range { min, max } = rule.check else {
+        return Err(());
+    };
+    let value: i64 = value.parse().map_err(|_| ())?;
+    if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
+        return Err(());
+    }
+    Ok(())
+}

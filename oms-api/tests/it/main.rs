@@ -1,0 +1,15 @@
+//! The integration tests of `oms-api`, one module per concern, linked once.
+//! Everything about the wire talks to real sockets on 127.0.0.1.
+
+mod errors;
+mod local_oms;
+mod mock_helpers;
+mod pagination;
+mod providers;
+mod retries;
+mod secrets;
+mod server;
+mod signing_vectors;
+mod signing_wire;
+mod validation;
+mod wire;
