@@ -483,12 +483,17 @@ impl fmt::Display for SkewHint<'_> {
 struct HumanDuration(Duration);
 
 impl fmt::Display for HumanDuration {
+    /// Seconds under two minutes, else minutes: a `Date` header has a
+    /// resolution of one second, so more precision would be noise.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let seconds = self.0.as_secs();
-        match (seconds / 3600, seconds / 60 % 60, seconds % 60) {
-            (0, 0, s) => write!(f, "{s} s"),
-            (0, m, s) => write!(f, "{m} min {s} s"),
-            (h, m, _) => write!(f, "{h} h {m} min"),
+        if seconds < 120 {
+            return write!(f, "{seconds} s");
+        }
+        let minutes = (seconds + 30) / 60;
+        match (minutes / 60, minutes % 60) {
+            (0, m) => write!(f, "about {m} min"),
+            (h, m) => write!(f, "about {h} h {m} min"),
         }
     }
 }
@@ -500,15 +505,24 @@ pub(crate) const MAX_MESSAGE_CHARS: usize = 2048;
 const MAX_CODE_CHARS: usize = 128;
 
 /// `text` with control and bidirectional-formatting characters escaped
-/// (`\u{1b}`), cut to `max_chars` characters (then ending in `…`).
+/// (`\u{1b}`), cut so that it holds at most `max_chars` characters, escapes
+/// included (then ending in `…`).
 pub(crate) fn printable(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars + 8));
-    for (count, c) in text.chars().enumerate() {
-        if count == max_chars {
+    let mut count = 0;
+    for c in text.chars() {
+        let escape = c.is_control() || is_bidi_control(c);
+        let width = if escape {
+            c.escape_unicode().count()
+        } else {
+            1
+        };
+        if count + width > max_chars {
             out.push('…');
             break;
         }
-        if c.is_control() || is_bidi_control(c) {
+        count += width;
+        if escape {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
@@ -701,5 +715,41 @@ mod tests {
         assert_eq!(item.field(), "object_keys[2]");
         let other = ValidationError::nest("limit", "not a number");
         assert_eq!(other.rule(), "not a number");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_error_body_decodes_to_bounded_printable_text(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000),
+            status in 400u16..600,
+        ) {
+            let status = StatusCode::from_u16(status).unwrap();
+            let decoded = service_error(status, &HeaderMap::new(), &body, false, None);
+            proptest::prop_assert!(decoded.message().chars().count() <= MAX_MESSAGE_CHARS + 1);
+            let shown = decoded.to_string();
+            proptest::prop_assert!(!shown.chars().any(|c| c.is_control() || is_bidi_control(c)));
+        }
+
+        #[test]
+        fn any_json_error_decodes_to_bounded_printable_text(
+            code in "\\PC*|[\\x00-\\x1f\\x7f\\u{202e}]{0,40}",
+            message in proptest::prelude::any::<String>(),
+            request_id in proptest::prelude::any::<String>(),
+        ) {
+            let body = serde_json::json!({
+                "error_code": code, "error_msg": message, "request_id": request_id,
+            })
+            .to_string();
+            let decoded = service_error(
+                StatusCode::BAD_REQUEST,
+                &HeaderMap::new(),
+                body.as_bytes(),
+                false,
+                None,
+            );
+            proptest::prop_assert!(decoded.code().chars().count() <= MAX_CODE_CHARS + 1);
+            let shown = format!("{decoded} {decoded:?}");
+            proptest::prop_assert!(!shown.chars().any(|c| c.is_control() || is_bidi_control(c)));
+        }
     }
 }

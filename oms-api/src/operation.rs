@@ -21,6 +21,7 @@ use percent_encoding::percent_decode_str;
 use crate::error::ValidationError;
 use crate::region::Region;
 
+pub use crate::generated::SECRET_FIELDS;
 pub use crate::generated::operations::ALL;
 
 /// One operation of the spec.
@@ -283,4 +284,74 @@ fn check_integer(rule: &Rule, value: &str) -> Result<(), ()> {
         return Err(());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::generated::operations::{LIST_SYNC_TASKS, START_SYNC_TASK};
+
+    fn values(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    /// The URL a careless encoder (none at all) would build.
+    fn naive(base: &str, project: &str, task: &str) -> url::Url {
+        url::Url::parse(&format!("{base}/v2/{project}/sync-tasks/{task}/start")).unwrap()
+    }
+
+    #[test]
+    fn accepts_the_template_with_each_value_in_its_segment() {
+        let ok = naive("https://h", "p", "a%2Fb");
+        assert!(
+            START_SYNC_TASK
+                .check_target("/", &ok, &values(&["p", "a/b"]))
+                .is_ok()
+        );
+        let stem = naive("https://h/oms", "p", "t");
+        assert!(
+            START_SYNC_TASK
+                .check_target("/oms", &stem, &values(&["p", "t"]))
+                .is_ok()
+        );
+        let list = url::Url::parse("https://h/v2/p/sync-tasks?limit=1").unwrap();
+        assert!(list_target_ok(&list));
+    }
+
+    fn list_target_ok(url: &url::Url) -> bool {
+        LIST_SYNC_TASKS
+            .check_target("/", url, &values(&["p"]))
+            .is_ok()
+    }
+
+    #[test]
+    fn refuses_whatever_a_careless_encoder_lets_through() {
+        for (project, task) in [
+            ("p", r"..\..\victim\sync-tasks\t"),
+            ("p", "../../victim/sync-tasks/t"),
+            ("p", ".."),
+            ("p", "."),
+            ("p", ""),
+            (r"x\..\..\evil", "t"),
+            ("p", "t/extra"),
+            ("p", "a%2Fb"),
+        ] {
+            let url = naive("https://h", project, task);
+            let error = START_SYNC_TASK
+                .check_target("/", &url, &values(&[project, task]))
+                .unwrap_err();
+            assert_eq!(
+                error.rule(),
+                "does not stay in its own path segment",
+                "{project} {task}: {url}"
+            );
+        }
+        let elsewhere = url::Url::parse("https://h/v2/p/other").unwrap();
+        assert!(!list_target_ok(&elsewhere));
+        let outside_stem = naive("https://h", "p", "t");
+        assert!(
+            START_SYNC_TASK
+                .check_target("/oms", &outside_stem, &values(&["p", "t"]))
+                .is_err()
+        );
+    }
 }

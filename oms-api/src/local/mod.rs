@@ -86,6 +86,7 @@ pub struct LocalOmsBuilder {
     iam_token: Option<String>,
     keys: Vec<Key>,
     check_clock_skew: bool,
+    clock_ahead: std::time::Duration,
     tasks: Vec<Value>,
 }
 
@@ -95,6 +96,7 @@ impl Default for LocalOmsBuilder {
             iam_token: None,
             keys: Vec::new(),
             check_clock_skew: true,
+            clock_ahead: std::time::Duration::ZERO,
             tasks: Vec::new(),
         }
     }
@@ -153,6 +155,14 @@ impl LocalOmsBuilder {
         self
     }
 
+    /// Runs the local OMS's clock this much ahead of the machine's: its
+    /// `Date` header and its signature-expiry check use it, as a server
+    /// whose clock differs from the caller's would. Default: none.
+    pub fn clock_ahead(mut self, by: std::time::Duration) -> Self {
+        self.clock_ahead = by;
+        self
+    }
+
     /// Accepts only this IAM token. Default: any non-empty `X-Auth-Token`.
     pub fn iam_token(mut self, token: impl Into<String>) -> Self {
         self.iam_token = Some(token.into());
@@ -191,6 +201,7 @@ impl LocalOmsBuilder {
             iam_token: self.iam_token,
             keys: self.keys,
             check_clock_skew: self.check_clock_skew,
+            clock_ahead: self.clock_ahead,
             ids: RandomState::new(),
             served: AtomicU64::new(0),
             state: Mutex::new(State {
@@ -383,6 +394,7 @@ struct Shared {
     iam_token: Option<String>,
     keys: Vec<Key>,
     check_clock_skew: bool,
+    clock_ahead: std::time::Duration,
     ids: RandomState,
     served: AtomicU64,
     state: Mutex<State>,
@@ -404,6 +416,11 @@ impl State {
 type Answer = (StatusCode, Option<Value>);
 
 impl Shared {
+    /// The server's clock.
+    fn now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now() + self.clock_ahead
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the state half-updated
         // in a way that matters to a test server; keep serving.
@@ -462,6 +479,10 @@ impl Shared {
             "x-request-id",
             request_id.parse().expect("hex is a header value"),
         );
+        let date = chrono::DateTime::<chrono::Utc>::from(self.now())
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        headers.insert("date", date.parse().expect("a date is a header value"));
         if body.is_some() {
             headers.insert(
                 "content-type",
@@ -576,7 +597,7 @@ impl Shared {
         let date = request.header("x-sdk-date").ok_or("no X-Sdk-Date")?;
         let time = signer::parse_date(date).map_err(|_| "malformed X-Sdk-Date")?;
         if self.check_clock_skew {
-            let now = std::time::SystemTime::now();
+            let now = self.now();
             let skew = match now.duration_since(time) {
                 Ok(behind) => behind,
                 Err(ahead) => ahead.duration(),

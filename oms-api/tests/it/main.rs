@@ -2,12 +2,14 @@
 //! Everything about the wire talks to real sockets on 127.0.0.1.
 
 mod errors;
+mod generated;
 mod local_oms;
 mod mock_helpers;
 mod pagination;
 mod providers;
 mod retries;
 mod secrets;
+mod security;
 mod server;
 mod signing_vectors;
 mod signing_wire;

@@ -1,20 +1,30 @@
 //! The credential and endpoint providers: lookup order, errors that name
 //! the source and the key, and no secret value anywhere.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use oms_api::provider::{CredentialsChain, Environment, region_endpoint_var};
 use oms_api::{Client, Credentials, Error, Region};
 
 const CANARY: &str = "CANARY-sk-4b1d-NEVER-PRINT";
 
-/// A file under the system's temporary folder, unique to the test.
-fn profile(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("oms-api-providers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+/// A file in a temporary folder of its own, removed with it.
+struct Profile {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Profile {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn profile(name: &str, text: &str) -> Profile {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
     std::fs::write(&path, text).unwrap();
-    path
+    Profile { dir, path }
 }
 
 fn env(pairs: &[(&str, &str)]) -> Environment {
@@ -39,7 +49,7 @@ fn credentials_given_in_code_win_over_the_environment() {
 #[test]
 fn the_environment_wins_over_the_profile_file() {
     let path = profile("env-wins", "[basic]\nak = FROMFILE\nsk = file-sk\n");
-    let chain = CredentialsChain::new().profile_file(&path);
+    let chain = CredentialsChain::new().profile_file(path.path());
     let resolved = chain
         .clone()
         .environment(env(&[
@@ -105,7 +115,7 @@ fn reads_the_profile_file_named_by_the_environment() {
     let resolved = CredentialsChain::new()
         .environment(env(&[(
             "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
-            path.to_str().unwrap(),
+            path.path().to_str().unwrap(),
         )]))
         .resolve()
         .unwrap();
@@ -117,8 +127,8 @@ fn reads_the_profile_file_named_by_the_environment() {
 
 #[test]
 fn reads_the_default_profile_file_under_home() {
-    let home = profile("home-marker", "");
-    let home = home.parent().unwrap().join("home");
+    let marker = profile("home-marker", "");
+    let home = marker.dir.path().join("home");
     std::fs::create_dir_all(home.join(".huaweicloud")).unwrap();
     std::fs::write(
         home.join(".huaweicloud/credentials"),
@@ -171,28 +181,28 @@ fn incomplete_or_malformed_sources_name_the_source_and_key_but_not_the_value() {
         (
             CredentialsChain::new()
                 .environment(env(&[]))
-                .profile_file(&no_basic),
+                .profile_file(no_basic.path()),
             "profile file",
             "[basic]",
         ),
         (
             CredentialsChain::new()
                 .environment(env(&[]))
-                .profile_file(&no_sk),
+                .profile_file(no_sk.path()),
             "profile file",
             "[basic] sk",
         ),
         (
             CredentialsChain::new()
                 .environment(env(&[]))
-                .profile_file(&not_ini),
+                .profile_file(not_ini.path()),
             "profile file",
             "file",
         ),
         (
             CredentialsChain::new()
                 .environment(env(&[]))
-                .profile_file(&bad_ak),
+                .profile_file(bad_ak.path()),
             "profile file",
             "ak",
         ),
@@ -292,4 +302,81 @@ fn a_client_without_credentials_uses_the_chain() {
             .starts_with("credentials: chain found nothing"),
         "{error}"
     );
+}
+
+fn file_error(path: &Path) -> String {
+    CredentialsChain::new()
+        .environment(env(&[]))
+        .profile_file(path)
+        .resolve()
+        .unwrap_err()
+        .to_string()
+}
+
+#[tokio::test]
+async fn profile_values_are_read_literally() {
+    // A backslash is part of the secret key, as the official SDKs read it:
+    // the local OMS, which knows the key with its backslash, verifies the
+    // signature.
+    let secret = r#"a\b\nc"quoted'"#;
+    let file = profile(
+        "literal",
+        &format!("[basic]\nak = LITERAL\nsk = {secret}\n"),
+    );
+    let credentials = CredentialsChain::new()
+        .environment(env(&[]))
+        .profile_file(file.path())
+        .resolve()
+        .unwrap();
+    let oms = oms_api::local::LocalOms::builder()
+        .access_key("LITERAL", secret)
+        .sync_task("t", oms_api::local::TaskStatus::Stopped)
+        .start()
+        .await
+        .unwrap();
+    Client::builder()
+        .endpoint(&oms.base_url())
+        .credentials(credentials)
+        .build()
+        .unwrap()
+        .stop_sync_task()
+        .project_id("p")
+        .sync_task_id("t")
+        .send()
+        .await
+        .expect("the signature made with the literal key verifies");
+}
+
+#[test]
+fn a_profile_that_is_not_a_regular_file_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Opening a FIFO for reading would wait for a writer forever.
+    for path in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+        let error = file_error(path);
+        assert!(error.ends_with("file is not a regular file"), "{error}");
+    }
+}
+
+#[test]
+fn a_huge_profile_is_refused() {
+    let huge = profile(
+        "huge",
+        &format!("[basic]\nak = A\nsk = {}\n", "s".repeat(70_000)),
+    );
+    let error = file_error(huge.path());
+    assert!(error.ends_with("file is larger than 64 KiB"), "{error}");
+    assert!(!error.contains("sss"));
+}
+
+#[test]
+fn an_ini_error_gives_the_line_where_it_is() {
+    let broken = profile("broken", "[basic]\nak = A\n[unclosed\nsk = s\n");
+    let error = file_error(broken.path());
+    assert!(error.contains("is not valid INI (line 3,"), "{error}");
 }

@@ -103,6 +103,16 @@ impl CannedServer {
         self.received.lock().unwrap().clone()
     }
 
+    /// How many requests arrived.
+    pub fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+
+    /// The latest request, if any.
+    pub fn last(&self) -> Option<RawRequest> {
+        self.received.lock().unwrap().last().cloned()
+    }
+
     /// A client for this server authenticated with `token`, which sends
     /// every request once (so that tests count requests exactly).
     pub fn client(&self, token: &str) -> Client {
@@ -199,4 +209,54 @@ pub fn valid_create_body(
         .dst_sk("s")
         .dst_region("r")
         .dst_bucket("b")
+}
+
+/// A server whose every connection is handed to a script, for behaviours no
+/// well-formed server has (endless bodies, hanging up); it counts the
+/// connections it accepted.
+pub struct ScriptedServer {
+    url: String,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ScriptedServer {
+    pub async fn start<F, Fut>(script: F) -> Self
+    where
+        F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&connections);
+        let script = Arc::new(script);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn((script)(stream));
+            }
+        });
+        Self { url, connections }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Reads a request's head from `stream` (the body is not needed by the
+/// scripts).
+pub async fn read_head(stream: &mut TcpStream) {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buffer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
 }
