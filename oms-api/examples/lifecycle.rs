@@ -18,7 +18,7 @@ mod common;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use common::{Flags, env};
+use common::{Flags, Keys};
 use oms_api::types::CloudType;
 use oms_api::{Client, Error};
 
@@ -26,8 +26,8 @@ const USAGE: &str =
     "usage: lifecycle [--project-id ID --src-region R --src-bucket B --dst-region R --dst-bucket B]
                  [--src-cloud-type TYPE] [--region REGION | --endpoint URL]
 
-Task keys (environment): OMS_SRC_AK, OMS_SRC_SK, OMS_DST_AK, OMS_DST_SK
-(required against a real endpoint).";
+Task keys (environment): OMS_SRC_AK and OMS_SRC_SK, OMS_DST_AK and
+OMS_DST_SK (all required against a real endpoint).";
 
 const FLAGS: &[&str] = &[
     "project-id",
@@ -40,25 +40,32 @@ const FLAGS: &[&str] = &[
     "endpoint",
 ];
 
-/// Where the task copies from and to.
+/// Where the task copies from and to, and with which keys.
 struct Buckets<'a> {
     cloud_type: CloudType,
     src_region: &'a str,
     src_bucket: &'a str,
     dst_region: &'a str,
     dst_bucket: &'a str,
+    src: Keys,
+    dst: Keys,
+}
+
+/// Both sides' keys; against a real endpoint all four are required.
+fn keys(remote: bool) -> Result<(Keys, Keys), StepError> {
+    let read = |side| {
+        common::task_keys(side, remote, true)
+            .map(|keys| keys.expect("required keys are there"))
+            .map_err(at("arguments"))
+    };
+    Ok((read("SRC")?, read("DST")?))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let flags = match Flags::parse(FLAGS) {
+    let flags = match common::flags_or_usage(FLAGS, USAGE) {
         Ok(flags) => flags,
-        Err(problem) => {
-            return common::usage_error(
-                &problem,
-                &format!("{USAGE}\n{}", common::CREDENTIALS_USAGE),
-            );
-        }
+        Err(exit) => return exit,
     };
     match run(&flags).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,12 +93,15 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
     if flags.remote() {
         let required = |name| flags.required(name).map_err(at("arguments"));
         let project_id = required("project-id")?;
+        let (src, dst) = keys(true)?;
         let buckets = Buckets {
             cloud_type,
             src_region: required("src-region")?,
             src_bucket: required("src-bucket")?,
             dst_region: required("dst-region")?,
             dst_bucket: required("dst-bucket")?,
+            src,
+            dst,
         };
         let client = common::remote_client(flags, project_id).map_err(at("configuration"))?;
         return lifecycle(&client, project_id, &buckets).await;
@@ -102,6 +112,7 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
         .await
         .map_err(at("configuration"))?;
     let client = common::local_client(&oms, project_id).map_err(at("configuration"))?;
+    let (src, dst) = keys(false)?;
     let buckets = Buckets {
         cloud_type,
         src_region: flags.get("src-region").unwrap_or("cn-hangzhou"),
@@ -110,6 +121,8 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
         dst_bucket: flags
             .get("dst-bucket")
             .unwrap_or("sample-destination-bucket"),
+        src,
+        dst,
     };
     lifecycle(&client, project_id, &buckets).await?;
     println!(
@@ -117,11 +130,6 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
         oms.requests().len()
     );
     Ok(())
-}
-
-fn key(name: &str, sample: &str) -> String {
-    // Sample keys stand in only where no real endpoint will see them.
-    env(name).unwrap_or_else(|| sample.to_owned())
 }
 
 async fn lifecycle(
@@ -136,12 +144,12 @@ async fn lifecycle(
             body.src_cloud_type(buckets.cloud_type)
                 .src_region(buckets.src_region)
                 .src_bucket(buckets.src_bucket)
-                .src_ak(key("OMS_SRC_AK", "sample-src-ak"))
-                .src_sk(key("OMS_SRC_SK", "sample-src-sk"))
+                .src_ak(buckets.src.ak.as_str())
+                .src_sk(buckets.src.sk.as_str())
                 .dst_region(buckets.dst_region)
                 .dst_bucket(buckets.dst_bucket)
-                .dst_ak(key("OMS_DST_AK", "sample-dst-ak"))
-                .dst_sk(key("OMS_DST_SK", "sample-dst-sk"))
+                .dst_ak(buckets.dst.ak.as_str())
+                .dst_sk(buckets.dst.sk.as_str())
                 .description("created by the oms-api lifecycle example")
         })
         .send()
@@ -188,10 +196,10 @@ async fn lifecycle(
         .project_id(project_id)
         .sync_task_id(id.as_str())
         .body_map(|body| {
-            body.src_ak(key("OMS_SRC_AK", "sample-src-ak"))
-                .src_sk(key("OMS_SRC_SK", "sample-src-sk"))
-                .dst_ak(key("OMS_DST_AK", "sample-dst-ak"))
-                .dst_sk(key("OMS_DST_SK", "sample-dst-sk"))
+            body.src_ak(buckets.src.ak.as_str())
+                .src_sk(buckets.src.sk.as_str())
+                .dst_ak(buckets.dst.ak.as_str())
+                .dst_sk(buckets.dst.sk.as_str())
         })
         .send()
         .await

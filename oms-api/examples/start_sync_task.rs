@@ -22,28 +22,26 @@ mod common;
 
 use std::process::ExitCode;
 
-use common::{Flags, env};
+use common::Flags;
 use oms_api::local::TaskStatus;
 use oms_api::{Client, Error};
 
 const USAGE: &str =
     "usage: start_sync_task [--project-id ID --sync-task-id ID] [--region REGION | --endpoint URL]
 
-Task keys (environment): OMS_DST_AK, OMS_DST_SK (required against a real
-endpoint), OMS_SRC_AK, OMS_SRC_SK (optional).";
+Task keys (environment): OMS_DST_AK and OMS_DST_SK (required against a real
+endpoint), OMS_SRC_AK and OMS_SRC_SK (optional, together).";
 
 const SAMPLE_SYNC_TASK_ID: &str = "0d146099-8cf4-437d-b6ef-88e043771c8b";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let flags = match Flags::parse(&["project-id", "sync-task-id", "region", "endpoint"]) {
+    let flags = match common::flags_or_usage(
+        &["project-id", "sync-task-id", "region", "endpoint"],
+        USAGE,
+    ) {
         Ok(flags) => flags,
-        Err(problem) => {
-            return common::usage_error(
-                &problem,
-                &format!("{USAGE}\n{}", common::CREDENTIALS_USAGE),
-            );
-        }
+        Err(exit) => return exit,
     };
     match run(&flags).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,8 +52,11 @@ async fn main() -> ExitCode {
 async fn run(flags: &Flags) -> Result<(), Error> {
     if flags.remote() {
         let project_id = flags.required("project-id")?;
+        let sync_task_id = flags.required("sync-task-id")?;
+        // The keys are checked before anything is sent.
+        let keys = TaskKeys::read(true)?;
         let client = common::remote_client(flags, project_id)?;
-        return start(&client, project_id, flags.required("sync-task-id")?).await;
+        return start(&client, project_id, sync_task_id, keys).await;
     }
     common::check_local_run()?;
     let project_id = flags.get("project-id").unwrap_or(common::SAMPLE_PROJECT_ID);
@@ -66,6 +67,7 @@ async fn run(flags: &Flags) -> Result<(), Error> {
         &common::local_client(&oms, project_id)?,
         project_id,
         sync_task_id,
+        TaskKeys::read(false)?,
     )
     .await;
     if let Some(sent) = oms.requests().last() {
@@ -81,27 +83,38 @@ async fn run(flags: &Flags) -> Result<(), Error> {
     result
 }
 
-async fn start(client: &Client, project_id: &str, sync_task_id: &str) -> Result<(), Error> {
-    let src_ak = env("OMS_SRC_AK");
-    let src_sk = env("OMS_SRC_SK");
-    // Sample keys stand in only where no real endpoint will see them.
-    let dst_ak = env("OMS_DST_AK").unwrap_or_else(|| "sample-dst-ak".to_owned());
-    let dst_sk = env("OMS_DST_SK").unwrap_or_else(|| "sample-dst-sk".to_owned());
+/// The keys StartSyncTask sends: the destination's always, the source's
+/// when given (URL-list tasks have none).
+struct TaskKeys {
+    dst: common::Keys,
+    src: Option<common::Keys>,
+}
+
+impl TaskKeys {
+    fn read(remote: bool) -> Result<Self, Error> {
+        Ok(Self {
+            dst: common::task_keys("DST", remote, true)?.expect("required keys are there"),
+            src: common::task_keys("SRC", remote, false)?,
+        })
+    }
+}
+
+async fn start(
+    client: &Client,
+    project_id: &str,
+    sync_task_id: &str,
+    keys: TaskKeys,
+) -> Result<(), Error> {
+    let (src_ak, src_sk) = keys.src.map(|k| (k.ak, k.sk)).unzip();
     let response = client
         .start_sync_task()
         .project_id(project_id)
         .sync_task_id(sync_task_id)
         .body_map(|body| {
-            let body = body.dst_ak(dst_ak).dst_sk(dst_sk);
-            // The source keys are optional (URL-list tasks have none).
-            let body = match src_ak {
-                Some(ak) => body.src_ak(ak),
-                None => body,
-            };
-            match src_sk {
-                Some(sk) => body.src_sk(sk),
-                None => body,
-            }
+            body.dst_ak(keys.dst.ak)
+                .dst_sk(keys.dst.sk)
+                .set_src_ak(src_ak)
+                .set_src_sk(src_sk)
         })
         .send()
         .await?;

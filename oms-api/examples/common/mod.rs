@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use oms_api::local::LocalOms;
-use oms_api::provider::{self, CredentialsChain};
+use oms_api::provider::{CredentialsChain, Environment};
 use oms_api::{Client, Credentials, Error, Region, ValidationError};
 
 /// What the credentials part of every example's usage says.
@@ -25,17 +25,23 @@ pub const SAMPLE_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
 pub const SAMPLE_ACCESS_KEY: &str = "DEMOAKDEMOAKDEMOAK01";
 const SAMPLE_SECRET_KEY: &str = "demo-secret-key-not-a-real-one";
 
-/// `--name value` flags, each at most once; `--help` gives `Err("")`.
+/// `--name value` flags, each at most once.
 pub struct Flags(BTreeMap<String, String>);
+
+/// What the command line asks for.
+pub enum Command {
+    Run(Flags),
+    Help,
+}
 
 impl Flags {
     /// Reads the command line, accepting only `names` (without `--`).
-    pub fn parse(names: &[&str]) -> Result<Self, String> {
+    pub fn parse(names: &[&str]) -> Result<Command, String> {
         let mut flags = BTreeMap::new();
         let mut words = std::env::args().skip(1);
         while let Some(word) = words.next() {
             if word == "-h" || word == "--help" {
-                return Err(String::new());
+                return Ok(Command::Help);
             }
             let name = word
                 .strip_prefix("--")
@@ -51,7 +57,7 @@ impl Flags {
         if flags.contains_key("region") && flags.contains_key("endpoint") {
             return Err("give --region or --endpoint, not both".to_owned());
         }
-        Ok(Self(flags))
+        Ok(Command::Run(Self(flags)))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -73,16 +79,43 @@ impl Flags {
 
 /// A variable of the environment; empty counts as unset.
 pub fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+    Environment::process().get(name).map(str::to_owned)
 }
 
-/// Whether credentials are set in the environment.
-pub fn credentials_in_environment() -> bool {
-    provider::ACCESS_KEY_VARS
-        .iter()
-        .chain(provider::SECRET_KEY_VARS)
-        .chain([&provider::AUTH_TOKEN_VAR])
-        .any(|name| env(name).is_some())
+/// An access key and secret key a task uses.
+pub struct Keys {
+    pub ak: String,
+    pub sk: String,
+}
+
+/// The task's keys from `OMS_<side>_AK` and `OMS_<side>_SK`. Both or
+/// neither: one alone is an error naming the other. Against the embedded
+/// OMS, missing keys are replaced by sample keys; against a real endpoint
+/// they are an error when `required`, and nothing is sent.
+pub fn task_keys(side: &str, remote: bool, required: bool) -> Result<Option<Keys>, Error> {
+    let (ak_name, sk_name) = (format!("OMS_{side}_AK"), format!("OMS_{side}_SK"));
+    match (env(&ak_name), env(&sk_name)) {
+        (Some(ak), Some(sk)) => Ok(Some(Keys { ak, sk })),
+        (Some(_), None) => {
+            Err(ValidationError::new(sk_name, format!("must be set with {ak_name}")).into())
+        }
+        (None, Some(_)) => {
+            Err(ValidationError::new(ak_name, format!("must be set with {sk_name}")).into())
+        }
+        (None, None) if remote && required => Err(ValidationError::new(
+            ak_name,
+            format!("and {sk_name} must be set against a real endpoint"),
+        )
+        .into()),
+        (None, None) if remote => Ok(None),
+        (None, None) => {
+            let sample = side.to_ascii_lowercase();
+            Ok(Some(Keys {
+                ak: format!("sample-{sample}-ak"),
+                sk: format!("sample-{sample}-sk"),
+            }))
+        }
+    }
 }
 
 /// A client for the real endpoint the flags name, with credentials from the
@@ -103,17 +136,20 @@ pub fn remote_client(flags: &Flags, project_id: &str) -> Result<Client, Error> {
     builder.build()
 }
 
-/// Refuses to run against the embedded OMS with real credentials around:
-/// they are meant for a real endpoint.
+/// Refuses to run against the embedded OMS with real credentials around
+/// (in the environment or the profile file): they are meant for a real
+/// endpoint.
 pub fn check_local_run() -> Result<(), Error> {
-    if credentials_in_environment() {
-        return Err(ValidationError::new(
+    match CredentialsChain::new().resolve() {
+        Ok(_) => Err(ValidationError::new(
             "endpoint",
             "is required with credentials: give --region or --endpoint",
         )
-        .into());
+        .into()),
+        // A source that is there but malformed is worth knowing about.
+        Err(error) if error.key() != "chain" => Err(error.into()),
+        Err(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// A client for `oms`, signing with the sample keys it accepts.
@@ -141,13 +177,21 @@ pub async fn start_local_oms(
     Ok(oms)
 }
 
-/// Prints `usage` after a flag problem, with exit code 2.
-pub fn usage_error(problem: &str, usage: &str) -> ExitCode {
-    if !problem.is_empty() {
-        eprintln!("{problem}\n");
+/// Parses the flags, or prints the usage: on `--help` to stdout with
+/// success, after a flag problem to stderr with exit code 2.
+pub fn flags_or_usage(names: &[&str], usage: &str) -> Result<Flags, ExitCode> {
+    let usage = format!("{usage}\n{CREDENTIALS_USAGE}");
+    match Flags::parse(names) {
+        Ok(Command::Run(flags)) => Ok(flags),
+        Ok(Command::Help) => {
+            println!("{usage}");
+            Err(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            eprintln!("{problem}\n\n{usage}");
+            Err(ExitCode::from(2))
+        }
     }
-    eprintln!("{usage}");
-    ExitCode::from(2)
 }
 
 /// Prints an error the way the seed's sample does — status, request id,

@@ -2,6 +2,7 @@
 //! Everything about the wire talks to real sockets on 127.0.0.1.
 
 mod errors;
+mod examples;
 mod generated;
 mod local_oms;
 mod mock_helpers;

@@ -5,7 +5,7 @@ use oms_api::mock::MockServerExt;
 use oms_api::types::{self, SyncTaskStatus};
 use oms_api::{Client, Credentials, OpenEnum};
 
-fn client(server: &httpmock::MockServer) -> Client {
+fn client(server: &oms_api::mock::httpmock::MockServer) -> Client {
     Client::builder()
         .endpoint(&server.base_url())
         .credentials(Credentials::iam_token("token").unwrap())
@@ -15,7 +15,7 @@ fn client(server: &httpmock::MockServer) -> Client {
 
 #[tokio::test]
 async fn a_typed_list_mock_answers_a_typed_page() {
-    let server = httpmock::MockServer::start_async().await;
+    let server = oms_api::mock::httpmock::MockServer::start_async().await;
     let page = types::ListSyncTasksResp {
         count: Some(1),
         tasks: Some(vec![types::SyncTaskInfo {
@@ -43,7 +43,7 @@ async fn a_typed_list_mock_answers_a_typed_page() {
 
 #[tokio::test]
 async fn a_typed_error_mock_surfaces_as_a_service_error() {
-    let server = httpmock::MockServer::start_async().await;
+    let server = oms_api::mock::httpmock::MockServer::start_async().await;
     let refused = server.delete_sync_task(|when, then| {
         when.sync_task_id(&"busy".parse().unwrap());
         then.bad_request(&types::ApiError {

@@ -197,6 +197,27 @@ async fn create_sync_task() {
     );
 }
 
+#[tokio::test]
+async fn create_sends_only_what_was_set() {
+    // The service applies its own defaults: nothing unset is sent, not even
+    // the `false` of a flag whose default is `false`.
+    let (server, client) = server(json_reply(json!({"sync_task_id": TASK}))).await;
+    client
+        .create_sync_task()
+        .project_id(PROJECT)
+        .body_map(crate::server::valid_create_body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        only(&server).body_json(),
+        json!({
+            "src_region": "r", "src_bucket": "b", "src_ak": "a", "src_sk": "s",
+            "dst_ak": "a", "dst_sk": "s", "dst_region": "r", "dst_bucket": "b"
+        })
+    );
+}
+
 /// The reference's ListSyncTasks example.
 fn list_example() -> serde_json::Value {
     json!({
