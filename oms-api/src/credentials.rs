@@ -45,18 +45,21 @@ pub type SecurityToken = Secret<1, 65536>;
 #[derive(Clone)]
 pub struct Credentials {
     kind: Kind,
-    project_id: Option<ProjectId>,
+    /// The project id, and its `X-Project-Id` value made once.
+    project_id: Option<(ProjectId, HeaderValue)>,
 }
 
+/// The header values are made once, checked, and marked sensitive, so that
+/// `http` never prints them.
 #[derive(Clone)]
 enum Kind {
     /// Sent as `X-Auth-Token`.
-    IamToken(IamToken),
+    IamToken(HeaderValue),
     /// Signs every request (SDK-HMAC-SHA256); temporary keys add a signed
     /// `X-Security-Token`.
     AccessKey {
         key: SigningKey,
-        security_token: Option<SecurityToken>,
+        security_token: Option<HeaderValue>,
     },
 }
 
@@ -68,9 +71,8 @@ impl Credentials {
     pub fn iam_token(token: impl Into<String>) -> Result<Self, crate::Error> {
         let token = IamToken::new(token)
             .map_err(|e| ValidationError::new("X-Auth-Token", e.to_string()))?;
-        sensitive_header("X-Auth-Token", token.expose_secret())?;
         Ok(Self {
-            kind: Kind::IamToken(token),
+            kind: Kind::IamToken(sensitive_header("X-Auth-Token", token.expose_secret())?),
             project_id: None,
         })
     }
@@ -101,11 +103,10 @@ impl Credentials {
         let key = SigningKey::new(access_key, secret_key).map_err(key_error)?;
         let token = SecurityToken::new(security_token)
             .map_err(|e| ValidationError::new("X-Security-Token", e.to_string()))?;
-        sensitive_header("X-Security-Token", token.expose_secret())?;
         Ok(Self {
             kind: Kind::AccessKey {
                 key,
-                security_token: Some(token),
+                security_token: Some(sensitive_header("X-Security-Token", token.expose_secret())?),
             },
             project_id: None,
         })
@@ -115,15 +116,17 @@ impl Credentials {
     /// a signed `X-Project-Id` header, as the official SDKs send it. Checked
     /// like the `project_id` path parameter.
     pub fn with_project_id(mut self, project_id: &str) -> Result<Self, crate::Error> {
-        let project_id = ProjectId::try_from(project_id)
-            .map_err(|e| ValidationError::new("project_id", e.to_string()))?;
-        self.project_id = Some(project_id);
+        let project_id =
+            ProjectId::try_from(project_id).map_err(|e| ValidationError::nest("project_id", e))?;
+        let header = HeaderValue::from_str(&project_id)
+            .expect("a project id holds only characters a header may");
+        self.project_id = Some((project_id, header));
         Ok(self)
     }
 
     /// The project id given with [`with_project_id`](Self::with_project_id).
     pub fn project_id(&self) -> Option<&str> {
-        self.project_id.as_deref().map(String::as_str)
+        self.project_id.as_ref().map(|(id, _)| id.as_str())
     }
 
     /// Whether requests are signed (an access key) rather than carrying a
@@ -154,8 +157,9 @@ impl Credentials {
     ) -> Result<(), Error> {
         let (key, security_token) = match &self.kind {
             Kind::IamToken(token) => {
-                let value = sensitive_header("X-Auth-Token", token.expose_secret())?;
-                request.headers_mut().insert(AUTH_TOKEN_HEADER, value);
+                request
+                    .headers_mut()
+                    .insert(AUTH_TOKEN_HEADER, token.clone());
                 return Ok(());
             }
             Kind::AccessKey {
@@ -164,17 +168,13 @@ impl Credentials {
             } => (key, security_token),
         };
         let headers = request.headers_mut();
-        if let Some(project_id) = &self.project_id {
-            let value = HeaderValue::from_str(project_id).map_err(|_| {
-                ValidationError::new("project_id", "contains characters not allowed in a header")
-            })?;
-            headers.insert(PROJECT_ID_HEADER, value);
+        // Room for these and the signer's four, so the map grows once.
+        headers.reserve(6);
+        if let Some((_, project_id)) = &self.project_id {
+            headers.insert(PROJECT_ID_HEADER, project_id.clone());
         }
         if let Some(token) = security_token {
-            headers.insert(
-                SECURITY_TOKEN_HEADER,
-                sensitive_header("X-Security-Token", token.expose_secret())?,
-            );
+            headers.insert(SECURITY_TOKEN_HEADER, token.clone());
         }
         let body = match request.body() {
             None => &[][..],
@@ -190,11 +190,11 @@ impl Credentials {
             key,
             now,
         )?;
-        let query = (!signed.canonical_query.is_empty()).then_some(signed.canonical_query.as_str());
-        request.url_mut().set_query(query);
-        for (name, value) in signed.headers {
-            request.headers_mut().insert(name, value);
+        if let Some(query) = signed.canonical_query() {
+            let query = (!query.is_empty()).then_some(query);
+            request.url_mut().set_query(query);
         }
+        signed.add_to(request.headers_mut());
         Ok(())
     }
 }
@@ -241,7 +241,7 @@ impl fmt::Debug for Credentials {
                 f.write_str(")")?;
             }
         }
-        if let Some(project_id) = &self.project_id {
+        if let Some((project_id, _)) = &self.project_id {
             write!(f, " in project {}", project_id.as_str())?;
         }
         Ok(())
