@@ -1,0 +1,196 @@
+//! The local OMS's HTTP side: accepting connections, reading and recording
+//! each request, routing it by the spec's path templates to its operation,
+//! and answering the way OMS and its gateway do (`X-Request-Id` and `Date`
+//! on every response, JSON error bodies).
+
+use std::convert::Infallible;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use percent_encoding::percent_decode_str;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::input::{Call, Outcome, Refusal};
+use super::record::RecordedRequest;
+use super::{Answer, Shared, State, gateway, sync_tasks};
+use crate::operation::{self, Operation, Segment};
+
+/// The largest body the API gateway accepts (12 MB).
+const MAX_BODY: usize = 12 * 1024 * 1024;
+
+/// Serves `listener` until `stopped` fires.
+pub(super) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+        };
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let shared = Arc::clone(&shared);
+                async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+            });
+            // A client that hangs up mid-request is not our concern.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let serial = shared.served.fetch_add(1, Ordering::Relaxed);
+    let request_id = format!(
+        "{:016x}{:016x}",
+        shared.ids.hash_one(std::time::SystemTime::now()),
+        shared.ids.hash_one(serial)
+    );
+    let (parts, body) = request.into_parts();
+    let (status, body) = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => {
+            let recorded = RecordedRequest {
+                method: parts.method,
+                target: parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/", |p| p.as_str())
+                    .to_owned(),
+                headers: parts.headers,
+                body: collected.to_bytes(),
+            };
+            shared.lock().requests.push(recorded.clone());
+            answer(shared, &recorded, &request_id)
+        }
+        Err(_) => gateway::error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "APIGW.0201",
+            "Request body too large",
+            &request_id,
+        ),
+    };
+    let mut response = Response::new(Full::new(match &body {
+        Some(json) => Bytes::from(json.to_string()),
+        None => Bytes::new(),
+    }));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-request-id",
+        request_id.parse().expect("hex is a header value"),
+    );
+    let date = chrono::DateTime::<chrono::Utc>::from(shared.gateway.now())
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    headers.insert("date", date.parse().expect("a date is a header value"));
+    if body.is_some() {
+        headers.insert(
+            "content-type",
+            "application/json".parse().expect("static header value"),
+        );
+    }
+    response
+}
+
+fn answer(shared: &Shared, request: &RecordedRequest, request_id: &str) -> Answer {
+    if let Err(answer) = shared.gateway.authenticate(request, request_id) {
+        return answer;
+    }
+    let Some((op, params)) = route(request.method(), request.path()) else {
+        return gateway::error(
+            StatusCode::NOT_FOUND,
+            "APIGW.0101",
+            "The API does not exist or has not been published in the environment",
+            request_id,
+        );
+    };
+    let Ok(url) = url::Url::parse(&format!("http://local.oms{}", request.target())) else {
+        return gateway::error(
+            StatusCode::BAD_REQUEST,
+            "APIGW.0201",
+            "Bad request",
+            request_id,
+        );
+    };
+    let call = Call {
+        op,
+        params,
+        query: url.query_pairs().into_owned().collect(),
+        url,
+        body: request.body(),
+    };
+    let mut state = shared.lock();
+    match dispatch(&mut state, &call) {
+        Ok(body) => (StatusCode::OK, body),
+        Err(Refusal {
+            status,
+            code,
+            message,
+        }) => (
+            status,
+            Some(json!({ "error_code": code, "error_msg": message })),
+        ),
+    }
+}
+
+/// The operation whose method and path template match, with its path
+/// parameters decoded; a template with more literal segments wins.
+fn route(method: &str, path: &str) -> Option<(&'static Operation, Vec<String>)> {
+    let segments: Vec<&str> = match path.strip_prefix('/') {
+        Some("") | None => Vec::new(),
+        Some(rest) => rest.split('/').collect(),
+    };
+    operation::ALL
+        .iter()
+        .filter(|op| op.method().as_str() == method && op.segments().len() == segments.len())
+        .filter_map(|op| {
+            let mut params = Vec::new();
+            let mut literals = 0;
+            for (segment, expected) in segments.iter().zip(op.segments()) {
+                match expected {
+                    Segment::Literal(text) if segment == text => literals += 1,
+                    Segment::Literal(_) => return None,
+                    Segment::Param(_) => {
+                        params.push(percent_decode_str(segment).decode_utf8().ok()?.into_owned())
+                    }
+                }
+            }
+            Some((literals, *op, params))
+        })
+        .max_by_key(|(literals, _, _)| *literals)
+        .map(|(_, op, params)| (op, params))
+}
+
+/// Runs the operation.
+fn dispatch(state: &mut State, call: &Call<'_>) -> Outcome {
+    match call.op.id() {
+        "CreateSyncTask" => sync_tasks::create(state, call),
+        "ListSyncTasks" => sync_tasks::list(state, call),
+        "ShowSyncTask" => sync_tasks::show(state, call),
+        "DeleteSyncTask" => sync_tasks::delete(state, call),
+        "StartSyncTask" => sync_tasks::start(state, call),
+        "StopSyncTask" => sync_tasks::stop(state, call),
+        "CreateSyncEvents" => sync_tasks::events(state, call),
+        "ListSyncTaskStatistic" => sync_tasks::statistics(state, call),
+        other => Err(Refusal {
+            status: StatusCode::NOT_IMPLEMENTED,
+            code: "OMS.0001",
+            message: format!("{other} is not implemented by the local OMS"),
+        }),
+    }
+}

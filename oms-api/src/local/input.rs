@@ -1,0 +1,89 @@
+//! A routed call and its input, checked the way the service checks it: the
+//! body through the spec's own request types (their lengths, patterns and
+//! enums), the ranges and sizes through the spec's rules table. No limit of
+//! the spec is written again here.
+
+use std::str::FromStr;
+
+use hyper::StatusCode;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::operation::Operation;
+
+/// A request routed to its operation.
+pub(super) struct Call<'a> {
+    pub op: &'static Operation,
+    /// The path parameters, decoded, in the template's order.
+    pub params: Vec<String>,
+    pub url: url::Url,
+    pub query: Vec<(String, String)>,
+    pub body: &'a [u8],
+}
+
+/// An error answer: status, OMS error code and message.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// What an operation answers: a JSON body (`None` for an empty one), or a
+/// refusal.
+pub(super) type Outcome = Result<Option<Value>, Refusal>;
+
+/// A `400` with `code`.
+pub(super) fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        status: StatusCode::BAD_REQUEST,
+        code,
+        message: message.into(),
+    }
+}
+
+/// `OMS.0001`, the service's answer to a parameter it refuses.
+pub(super) fn invalid(what: impl std::fmt::Display) -> Refusal {
+    refuse("OMS.0001", format!("Invalid parameter: {what}"))
+}
+
+impl Call<'_> {
+    /// Path parameter `index`.
+    pub fn param(&self, index: usize) -> &str {
+        &self.params[index]
+    }
+
+    /// Checks the spec's ranges and sizes (path, query and body).
+    pub fn check_rules(&self) -> Result<(), Refusal> {
+        self.op
+            .check_rules(&self.params, &self.url, Some(self.body))
+            .map_err(|e| invalid(format!("{}: {}", e.field(), e.rule())))
+    }
+
+    /// The body as the operation's request type: every length, pattern and
+    /// enum of the spec is checked by its conversion.
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, Refusal> {
+        self.check_rules()?;
+        if serde_json::from_slice::<Value>(self.body).map_or(true, |v| !v.is_object()) {
+            return Err(refuse(
+                "OMS.0002",
+                "Invalid parameter format: the body is not a JSON object",
+            ));
+        }
+        serde_json::from_slice(self.body).map_err(invalid)
+    }
+
+    /// A query parameter, parsed as `T` (an integer, or a generated type
+    /// that checks the spec's rule); `None` when absent.
+    pub fn query<T: FromStr>(&self, name: &str) -> Result<Option<T>, Refusal> {
+        match self.query.iter().find(|(key, _)| key == name) {
+            None => Ok(None),
+            Some((_, value)) => value.parse().map(Some).map_err(|_| invalid(name)),
+        }
+    }
+
+    /// A required query parameter.
+    pub fn required<T: FromStr>(&self, name: &str) -> Result<T, Refusal> {
+        self.query(name)?.ok_or_else(|| invalid(name))
+    }
+}
