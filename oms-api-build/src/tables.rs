@@ -71,21 +71,24 @@ fn operation(op: &OperationFacts) -> TokenStream {
     }
 }
 
-/// The `operations` module and the `SECRET_FIELDS` table.
+/// The `operations` module: one constant per operation, `ALL`, and
+/// `SECRET_FIELDS`.
 pub(crate) fn tables(facts: &Facts) -> TokenStream {
     let operations = facts.operations.iter().map(operation);
     let names = facts.operations.iter().map(|op| constant(&op.id));
     let secrets = &facts.secret_fields;
     quote! {
-        /// Every operation of the spec, with the facts the client acts on.
+        /// Every operation of the spec, with the facts the client acts on
+        /// (see [`Operation`](crate::operation::Operation)).
         pub mod operations {
             #(#operations)*
 
             /// Every operation, in the spec's order.
             pub static ALL: &[&crate::operation::Operation] = &[#(&#names),*];
-        }
 
-        /// The names of the fields whose values are secrets (`x-oms-secret`).
-        pub static SECRET_FIELDS: &[&str] = &[#(#secrets),*];
+            /// The names of the fields whose values are secrets
+            /// (`x-oms-secret`), wherever they appear in a body.
+            pub static SECRET_FIELDS: &[&str] = &[#(#secrets),*];
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Credentials come from the environment or the profile file, never from
-//! flags (see `oms_api::provider::CredentialsChain`): an access key and
+//! flags (see `oms_api::credentials::CredentialsChain`): an access key and
 //! secret key in `HUAWEICLOUD_SDK_AK`/`HUAWEICLOUD_SDK_SK` (or the seed's
 //! `CLOUD_SDK_AK`/`CLOUD_SDK_SK`), which sign every request, or an IAM token
 //! in `HUAWEICLOUD_SDK_AUTH_TOKEN`. The task's keys come from `OMS_SRC_AK`,

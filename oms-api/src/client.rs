@@ -1,17 +1,15 @@
 //! Building a [`Client`]: where it sends, how it authenticates, and the
 //! limits every request runs within.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Client;
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, CredentialsChain, Environment};
+use crate::endpoint::{self, Endpoint, Region};
 use crate::error::{Error, ValidationError};
-use crate::provider::{self, CredentialsChain, Environment};
-use crate::region::{Endpoint, Region};
 use crate::retry::RetryConfig;
-
-/// The `User-Agent` of every request: this crate's name and version.
-pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
+use crate::state::ClientState;
 
 /// The default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,20 +24,6 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// The default largest response body accepted: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 16 * 1024 * 1024;
-
-/// What the generated client carries for the dispatcher.
-#[derive(Debug, Clone)]
-pub(crate) struct ClientState {
-    pub(crate) credentials: Credentials,
-    pub(crate) retry: RetryConfig,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) attempt_timeout: Duration,
-    pub(crate) operation_timeout: Option<Duration>,
-    pub(crate) max_response_body: u64,
-    pub(crate) region: Option<Region>,
-    /// The base URL's path (`/` or a proxy's stem such as `/oms`).
-    pub(crate) base_path: String,
-}
 
 impl Client {
     /// Starts building a client.
@@ -67,7 +51,8 @@ impl Client {
 
     /// The region the client was built for, if it was given one.
     pub fn region(&self) -> Option<Region> {
-        self.inner.region
+        let id = self.inner.region?;
+        Region::ALL.iter().copied().find(|region| region.id() == id)
     }
 }
 
@@ -90,7 +75,7 @@ pub struct ClientBuilder {
 impl ClientBuilder {
     /// Sends requests to the OMS endpoint of `region`: the one in
     /// `HUAWEICLOUD_SDK_REGION_OMS_<REGION>` when set, else the built-in
-    /// table's (see [`provider::region_endpoint`]). An explicit
+    /// table's (see [`endpoint::region_endpoint`]). An explicit
     /// [`endpoint`](Self::endpoint) wins over it. Operations the region
     /// does not offer (sync tasks outside cn-north-4, cn-east-3 and
     /// cn-southwest-2) are refused before sending. No default: a region or
@@ -182,17 +167,7 @@ impl ClientBuilder {
     /// and the credentials.
     pub fn build(self) -> Result<Client, Error> {
         let environment = self.environment.unwrap_or_else(Environment::process);
-        let endpoint = match (self.endpoint, self.region) {
-            (Some(endpoint), _) => endpoint?,
-            (None, Some(region)) => provider::region_endpoint(region, &environment)?,
-            (None, None) => {
-                return Err(ValidationError::new(
-                    "endpoint",
-                    "is required: set a region or an endpoint",
-                )
-                .into());
-            }
-        };
+        let endpoint = endpoint::resolve(self.endpoint, self.region, &environment)?;
         let credentials = match self.credentials {
             Some(credentials) => credentials,
             None => CredentialsChain::new().environment(environment).resolve()?,
@@ -206,7 +181,7 @@ impl ClientBuilder {
             .build()
             .map_err(Error::Transport)?;
         let state = ClientState {
-            credentials,
+            credentials: Arc::new(credentials),
             retry: self.retry.unwrap_or_default(),
             connect_timeout,
             attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
@@ -214,7 +189,7 @@ impl ClientBuilder {
                 .operation_timeout
                 .unwrap_or(Some(DEFAULT_OPERATION_TIMEOUT)),
             max_response_body: self.max_response_body.unwrap_or(DEFAULT_MAX_RESPONSE_BODY),
-            region: self.region,
+            region: self.region.map(Region::id),
             base_path: endpoint.path().to_owned(),
         };
         Ok(Client::new_with_client(

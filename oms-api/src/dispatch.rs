@@ -27,14 +27,16 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
-use crate::Client;
-use crate::client::USER_AGENT;
 use crate::error::{
     ClockSkew, Error, TimeoutError, TimeoutKind, ValidationError, header_request_id, service_error,
 };
 use crate::operation::{Operation, Segment};
 use crate::retry::Outcome;
 use crate::signer::UNRESERVED;
+use crate::state::ClientState;
+
+/// The `User-Agent` of every request: this crate's name and version.
+pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
 
 /// How much of an error response's body is read: enough for any error the
 /// service sends; the rest is not read.
@@ -43,9 +45,9 @@ pub const ERROR_BODY_LIMIT: u64 = 64 * 1024;
 /// The URL of `op` with path parameter `values` (in the template's order),
 /// each encoded into one segment: everything but `A–Z a–z 0–9 - _ . ~` is
 /// percent-encoded.
-pub(crate) fn url(client: &Client, op: &Operation, values: &[String]) -> String {
-    let mut url = String::with_capacity(client.baseurl.len() + 96);
-    url.push_str(&client.baseurl);
+pub(crate) fn url(base_url: &str, op: &Operation, values: &[String]) -> String {
+    let mut url = String::with_capacity(base_url.len() + 96);
+    url.push_str(base_url);
     let mut values = values.iter();
     for segment in op.path {
         url.push('/');
@@ -67,12 +69,13 @@ pub(crate) fn url(client: &Client, op: &Operation, values: &[String]) -> String 
 
 /// Sends `request` for `op` and decodes the JSON body of its success.
 pub(crate) async fn send_json<T: DeserializeOwned>(
-    client: &Client,
+    http: &reqwest::Client,
+    state: &ClientState,
     request: reqwest::Request,
     op: &'static Operation,
     values: &[String],
 ) -> Result<ResponseValue<T>, Error> {
-    let answer = exchange(client, request, op, values).await?;
+    let answer = exchange(http, state, request, op, values).await?;
     match serde_json::from_slice(&answer.body) {
         Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
         Err(source) => Err(Error::InvalidResponse {
@@ -84,12 +87,13 @@ pub(crate) async fn send_json<T: DeserializeOwned>(
 
 /// Sends `request` for `op`, whose success has no body.
 pub(crate) async fn send_empty(
-    client: &Client,
+    http: &reqwest::Client,
+    state: &ClientState,
     request: reqwest::Request,
     op: &'static Operation,
     values: &[String],
 ) -> Result<ResponseValue<()>, Error> {
-    let answer = exchange(client, request, op, values).await?;
+    let answer = exchange(http, state, request, op, values).await?;
     Ok(ResponseValue::new((), answer.status, answer.headers))
 }
 
@@ -108,13 +112,13 @@ struct Failure {
 }
 
 async fn exchange(
-    client: &Client,
+    http: &reqwest::Client,
+    state: &ClientState,
     mut request: reqwest::Request,
     op: &'static Operation,
     values: &[String],
 ) -> Result<Answer, Error> {
-    let state = &client.inner;
-    prepare(client, &mut request, op, values)?;
+    prepare(state, &mut request, op, values)?;
     tracing::debug!(
         operation = op.id,
         method = %request.method(),
@@ -130,7 +134,8 @@ async fn exchange(
         let again = (attempt < state.retry.attempts())
             .then(|| request.try_clone())
             .flatten();
-        let (outcome, headers, error) = match attempt_once(client, request, op, deadline).await {
+        let (outcome, headers, error) = match attempt_once(http, state, request, op, deadline).await
+        {
             Ok(answer) if answer.status.as_u16() == op.success => {
                 tracing::debug!(
                     operation = op.id,
@@ -189,12 +194,11 @@ async fn exchange(
 
 /// Everything checked and added before the first attempt.
 fn prepare(
-    client: &Client,
+    state: &ClientState,
     request: &mut reqwest::Request,
     op: &Operation,
     values: &[String],
 ) -> Result<(), Error> {
-    let state = &client.inner;
     if let (Some(region), Some(offered)) = (state.region, op.regions)
         && !op.is_offered_in(region)
     {
@@ -221,26 +225,25 @@ fn prepare(
 /// One attempt, within the attempt timeout and what is left before the
 /// deadline.
 async fn attempt_once(
-    client: &Client,
+    http: &reqwest::Client,
+    state: &ClientState,
     request: reqwest::Request,
     op: &Operation,
     deadline: Option<Instant>,
 ) -> Result<Answer, Failure> {
-    let state = &client.inner;
     let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
     let (limit, kind) = match left {
         Some(left) if left < state.attempt_timeout => (left, TimeoutKind::Operation),
         _ => (state.attempt_timeout, TimeoutKind::Attempt),
     };
     let attempt = async {
-        let mut response = client
-            .client
+        let mut response = http
             .execute(request)
             .await
-            .map_err(|e| transport_failure(client, op, e))?;
+            .map_err(|e| transport_failure(state, op, e))?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let lost = |e| transport_failure(client, op, e);
+        let lost = |e| transport_failure(state, op, e);
         let body = if status.as_u16() == op.success {
             let too_large = || Failure {
                 outcome: None,
@@ -297,8 +300,7 @@ async fn attempt_once(
     }
 }
 
-fn transport_failure(client: &Client, op: &Operation, error: reqwest::Error) -> Failure {
-    let state = &client.inner;
+fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error) -> Failure {
     if error.is_connect() && error.is_timeout() {
         Failure {
             outcome: Some(Outcome::NotConnected),

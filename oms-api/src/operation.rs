@@ -3,13 +3,14 @@
 //! offered, and the rules the generated types cannot enforce (integer
 //! ranges, array sizes).
 //!
-//! The table, [`ALL`], is generated from `openapi/oms.yaml`; no fact about
-//! an operation is written by hand anywhere else.
+//! The table, [`operations`](crate::operations), is generated from
+//! `openapi/oms.yaml`; no fact about an operation is written by hand
+//! anywhere else.
 //!
 //! ```
-//! use oms_api::operation;
+//! use oms_api::operations;
 //!
-//! let create = operation::ALL.iter().find(|op| op.id() == "CreateSyncTask").unwrap();
+//! let create = &operations::CREATE_SYNC_TASK;
 //! assert_eq!(create.path_template(), "/v2/{project_id}/sync-tasks");
 //! assert!(!create.is_idempotent());
 //! ```
@@ -19,10 +20,6 @@ use std::fmt::Write as _;
 use percent_encoding::percent_decode_str;
 
 use crate::error::ValidationError;
-use crate::region::Region;
-
-pub use crate::generated::SECRET_FIELDS;
-pub use crate::generated::operations::ALL;
 
 /// One operation of the spec.
 #[derive(Debug)]
@@ -137,9 +134,10 @@ impl Operation {
         self.regions
     }
 
-    /// Whether `region` offers the operation.
-    pub fn is_offered_in(&self, region: Region) -> bool {
-        self.regions.is_none_or(|ids| ids.contains(&region.id()))
+    /// Whether the region with id `region` (`cn-north-4`) offers the
+    /// operation.
+    pub fn is_offered_in(&self, region: &str) -> bool {
+        self.regions.is_none_or(|ids| ids.contains(&region))
     }
 
     /// Whether a success answer carries a body.

@@ -8,9 +8,9 @@
 //!
 //! ```text
 //! let path = [project_id.to_string(), sync_task_id.to_string()];
-//! let url = crate::dispatch::url(client, &super::operations::START_SYNC_TASK, &path);
+//! let url = crate::dispatch::url(&client.baseurl, &super::operations::START_SYNC_TASK, &path);
 //! let request = client.client.post(url)…build()?;
-//! crate::dispatch::send_empty(client, request, &super::operations::START_SYNC_TASK, &path).await
+//! crate::dispatch::send_empty(&client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path).await
 //! ```
 //!
 //! The URL is built from the spec's path template (each value encoded into
@@ -176,7 +176,7 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                 let values = path_values(local, op)?;
                 statements.push(parse_quote!(let path = [#(#values),*];));
                 statements.push(parse_quote!(
-                    let url = crate::dispatch::url(client, #operation, &path);
+                    let url = crate::dispatch::url(&client.baseurl, #operation, &path);
                 ));
             }
             Stmt::Local(local) if binds(local, "header_map") => {}
@@ -185,9 +185,9 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                 RequestChain.visit_stmt_mut(&mut statement);
                 statements.push(statement);
                 let dispatch: Expr = if empty {
-                    parse_quote!(crate::dispatch::send_empty(client, request, #operation, &path).await)
+                    parse_quote!(crate::dispatch::send_empty(&client.client, &client.inner, request, #operation, &path).await)
                 } else {
-                    parse_quote!(crate::dispatch::send_json(client, request, #operation, &path).await)
+                    parse_quote!(crate::dispatch::send_json(&client.client, &client.inner, request, #operation, &path).await)
                 };
                 statements.push(Stmt::Expr(dispatch, None));
                 break;

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use oms_api::credentials::{CredentialsChain, Environment};
 use oms_api::local::LocalOms;
-use oms_api::provider::{CredentialsChain, Environment};
 use oms_api::{Client, Credentials, Error, Region, ValidationError};
 
 /// What the credentials part of every example's usage says.

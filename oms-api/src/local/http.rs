@@ -21,7 +21,8 @@ use tokio::sync::oneshot;
 use super::input::{Call, Outcome, Refusal};
 use super::record::RecordedRequest;
 use super::{Answer, Shared, State, gateway, sync_tasks};
-use crate::operation::{self, Operation, Segment};
+use crate::operation::{Operation, Segment};
+use crate::operations;
 
 /// The largest body the API gateway accepts (12 MB).
 const MAX_BODY: usize = 12 * 1024 * 1024;
@@ -155,7 +156,7 @@ fn route(method: &str, path: &str) -> Option<(&'static Operation, Vec<String>)> 
         Some("") | None => Vec::new(),
         Some(rest) => rest.split('/').collect(),
     };
-    operation::ALL
+    operations::ALL
         .iter()
         .filter(|op| op.method().as_str() == method && op.segments().len() == segments.len())
         .filter_map(|op| {

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde_json::Value;
 
-use crate::operation::SECRET_FIELDS;
+use crate::operations::SECRET_FIELDS;
 use crate::secret::REDACTED;
 
 /// Headers whose values are secrets.

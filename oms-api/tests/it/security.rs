@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use oms_api::local::{LocalOms, TaskStatus};
-use oms_api::operation::{self, Segment};
+use oms_api::operation::Segment;
+use oms_api::operations;
 use oms_api::{Client, ClockSkew, Credentials, Error, RetryConfig, TimeoutKind};
 use proptest::prelude::*;
 use tokio::io::AsyncWriteExt;
@@ -172,14 +173,14 @@ fn any_id() -> impl Strategy<Value = String> {
 fn every_path_parameter_of_every_operation_stays_in_its_segment() {
     let calls = calls();
     let covered: BTreeSet<&str> = calls.iter().map(|(id, _)| *id).collect();
-    let all: BTreeSet<&str> = operation::ALL.iter().map(|op| op.id()).collect();
+    let all: BTreeSet<&str> = operations::ALL.iter().map(|op| op.id()).collect();
     assert_eq!(covered, all, "every operation of the spec is tried");
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(CannedServer::start(Canned::new(200, "{}")));
     let client = client_for(server.url()).build().unwrap();
     for (id, call) in calls {
-        let op = operation::ALL.iter().find(|op| op.id() == id).unwrap();
+        let op = operations::ALL.iter().find(|op| op.id() == id).unwrap();
         let params = op
             .segments()
             .iter()

@@ -592,8 +592,8 @@ async fn sync_tasks_are_refused_in_a_region_that_does_not_offer_them() {
         "invalid region: cn-north-1 does not offer StopSyncTask; it is offered in cn-north-4, cn-east-3, cn-southwest-2"
     );
     assert!(server.requests().is_empty());
-    assert!(!oms_api::Region::CnNorth1.offers_sync_tasks());
-    assert!(oms_api::Region::CnSouthwest2.offers_sync_tasks());
+    assert!(!oms_api::Region::CnNorth1.offers(&oms_api::operations::STOP_SYNC_TASK));
+    assert!(oms_api::Region::CnSouthwest2.offers(&oms_api::operations::STOP_SYNC_TASK));
 }
 
 #[test]
@@ -640,7 +640,7 @@ fn building_a_client_requires_an_endpoint_and_credentials() {
         .unwrap_err();
     assert!(error.to_string().starts_with("invalid endpoint"), "{error}");
     // Without credentials the chain is asked; here it finds nothing.
-    let no_variables = oms_api::provider::Environment::from_pairs::<&str, &str>([]);
+    let no_variables = oms_api::credentials::Environment::from_pairs::<&str, &str>([]);
     let error = oms_api::Client::builder()
         .region(oms_api::Region::CnNorth4)
         .environment(no_variables)

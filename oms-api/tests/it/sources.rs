@@ -1,9 +1,10 @@
-//! The credential and endpoint providers: lookup order, errors that name
+//! Where credentials and endpoints come from: lookup order, errors that name
 //! the source and the key, and no secret value anywhere.
 
 use std::path::{Path, PathBuf};
 
-use oms_api::provider::{CredentialsChain, Environment, region_endpoint_var};
+use oms_api::credentials::{CredentialsChain, Environment};
+use oms_api::endpoint::region_endpoint_var;
 use oms_api::{Client, Credentials, Error, Region};
 
 const CANARY: &str = "CANARY-sk-4b1d-NEVER-PRINT";

@@ -1,10 +1,23 @@
-//! How requests are authenticated: an IAM token, or an access key that signs
-//! every request (permanent, or temporary with a security token).
+//! How requests are authenticated — an IAM token, or an access key that
+//! signs every request (permanent, or temporary with a security token) —
+//! and where the credentials come from when they are not given in code
+//! ([`CredentialsChain`]: the environment, then the profile file).
 
 use std::fmt;
 use std::time::SystemTime;
 
 use reqwest::header::{HeaderName, HeaderValue};
+
+mod chain;
+mod environment;
+mod profile;
+
+pub use chain::{
+    ACCESS_KEY_VARS, AUTH_TOKEN_VAR, CREDENTIALS_FILE_VAR, CredentialsChain, PROJECT_ID_VAR,
+    SECRET_KEY_VARS, SECURITY_TOKEN_VAR,
+};
+pub use environment::Environment;
+pub use profile::MAX_PROFILE_FILE;
 
 use crate::error::{Error, SigningError, ValidationError};
 use crate::secret::Secret;
@@ -129,12 +142,6 @@ impl Credentials {
         self.project_id.as_ref().map(|(id, _)| id.as_str())
     }
 
-    /// Whether requests are signed (an access key) rather than carrying a
-    /// token.
-    pub(crate) fn signs(&self) -> bool {
-        matches!(self.kind, Kind::AccessKey { .. })
-    }
-
     /// The access key, for credentials that sign.
     pub fn access_key_id(&self) -> Option<&str> {
         match &self.kind {
@@ -199,6 +206,16 @@ impl Credentials {
     }
 }
 
+impl crate::state::Authenticate for Credentials {
+    fn authenticate(&self, request: &mut reqwest::Request, now: SystemTime) -> Result<(), Error> {
+        Credentials::authenticate(self, request, now)
+    }
+
+    fn signs(&self) -> bool {
+        matches!(self.kind, Kind::AccessKey { .. })
+    }
+}
+
 fn key_error(error: SigningError) -> ValidationError {
     let field = match error {
         SigningError::InvalidAccessKey => "access_key",
@@ -246,4 +263,52 @@ impl fmt::Debug for Credentials {
         }
         Ok(())
     }
+}
+
+/// Access-key credentials from named values; an error names the variable
+/// or profile key of the value that was refused.
+pub(crate) fn keys(
+    origin: &str,
+    (ak_name, ak): (&str, &str),
+    (sk_name, sk): (&str, &str),
+    security_token: Option<(&str, &str)>,
+) -> Result<Credentials, crate::error::ConfigError> {
+    let result = match security_token {
+        None => Credentials::access_key(ak, sk),
+        Some((_, token)) => Credentials::temporary_access_key(ak, sk, token),
+    };
+    result.map_err(|e| {
+        let field = match &e {
+            crate::Error::Validation(v) => v.field(),
+            _ => "",
+        };
+        let key = match field {
+            "access_key" => ak_name,
+            "secret_key" => sk_name,
+            _ => security_token.map_or(sk_name, |(name, _)| name),
+        };
+        invalid(origin, key, &e)
+    })
+}
+
+pub(crate) fn with_project_id(
+    credentials: Credentials,
+    origin: &str,
+    project_id: Option<(&str, &str)>,
+) -> Result<Credentials, crate::error::ConfigError> {
+    match project_id {
+        None => Ok(credentials),
+        Some((name, project_id)) => credentials
+            .with_project_id(project_id)
+            .map_err(|e| invalid(origin, name, &e)),
+    }
+}
+
+/// A value rejected by its constructor: the error's rule, never the value.
+pub(crate) fn invalid(origin: &str, key: &str, error: &crate::Error) -> crate::error::ConfigError {
+    let problem = match error {
+        crate::Error::Validation(e) => e.rule().to_owned(),
+        other => other.to_string(),
+    };
+    crate::error::ConfigError::new(origin, key, format!("is invalid: {problem}"))
 }

@@ -1,9 +1,13 @@
-//! Where requests go: a region of Huawei Cloud, or a base URL of one's own.
+//! Where requests go — a region of Huawei Cloud, or a base URL of one's own —
+//! and how the endpoint is chosen: an explicit endpoint, then the region's
+//! override in the environment (`HUAWEICLOUD_SDK_REGION_OMS_<REGION>`),
+//! then the official table.
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::ValidationError;
+use crate::credentials::Environment;
+use crate::error::{ConfigError, Error, ValidationError};
 
 macro_rules! regions {
     ($($variant:ident => $id:literal;)*) => {
@@ -15,7 +19,7 @@ macro_rules! regions {
         /// let region: Region = "cn-north-4".parse()?;
         /// assert_eq!(region, Region::CnNorth4);
         /// assert_eq!(region.endpoint(), "https://oms.cn-north-4.myhuaweicloud.com");
-        /// assert!(region.offers_sync_tasks());
+        /// assert!(region.offers(&oms_api::operations::START_SYNC_TASK));
         /// # Ok::<(), oms_api::ValidationError>(())
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,11 +70,18 @@ regions! {
 }
 
 impl Region {
-    /// Whether OMS offers sync tasks in this region (the spec's
-    /// `x-oms-regions` of the sync-task operations: cn-north-4, cn-east-3,
-    /// and per the newest documentation cn-southwest-2).
-    pub fn offers_sync_tasks(self) -> bool {
-        crate::generated::operations::START_SYNC_TASK.is_offered_in(self)
+    /// Whether OMS offers `operation` in this region (the spec's
+    /// `x-oms-regions`): sync tasks only in cn-north-4, cn-east-3 and,
+    /// per the newest documentation, cn-southwest-2.
+    ///
+    /// ```
+    /// use oms_api::{Region, operations};
+    ///
+    /// assert!(Region::CnNorth4.offers(&operations::START_SYNC_TASK));
+    /// assert!(!Region::CnNorth1.offers(&operations::START_SYNC_TASK));
+    /// ```
+    pub fn offers(self, operation: &crate::operation::Operation) -> bool {
+        operation.is_offered_in(self.id())
     }
 
     /// The OMS endpoint of this region, `https://oms.{id}.myhuaweicloud.com`.
@@ -153,6 +164,50 @@ impl From<Region> for Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_base_url())
+    }
+}
+
+/// The environment variable that overrides `region`'s OMS endpoint, such as
+/// `HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4`.
+pub fn region_endpoint_var(region: Region) -> String {
+    format!(
+        "HUAWEICLOUD_SDK_REGION_OMS_{}",
+        region.id().to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// The endpoint of `region`: the first of the comma-separated URLs in
+/// [`region_endpoint_var`] when set, else the built-in table's.
+pub fn region_endpoint(region: Region, environment: &Environment) -> Result<Endpoint, ConfigError> {
+    let var = region_endpoint_var(region);
+    match environment.get(&var) {
+        None => Ok(region.into()),
+        Some(urls) => {
+            let first = urls
+                .split(',')
+                .map(str::trim)
+                .find(|u| !u.is_empty())
+                .unwrap_or("");
+            Endpoint::parse(first).map_err(|e| {
+                ConfigError::new("environment", var, format!("is invalid: {}", e.rule()))
+            })
+        }
+    }
+}
+
+/// The endpoint a client sends to: `endpoint` when given, else `region`'s
+/// (see [`region_endpoint`]); one of them is required.
+pub(crate) fn resolve(
+    endpoint: Option<Result<Endpoint, ValidationError>>,
+    region: Option<Region>,
+    environment: &Environment,
+) -> Result<Endpoint, Error> {
+    match (endpoint, region) {
+        (Some(endpoint), _) => Ok(endpoint?),
+        (None, Some(region)) => Ok(region_endpoint(region, environment)?),
+        (None, None) => {
+            Err(ValidationError::new("endpoint", "is required: set a region or an endpoint").into())
+        }
     }
 }
 

@@ -1,0 +1,162 @@
+//! The credentials chain: where credentials come from when they are not
+//! given in code, in the order the official SDKs read them.
+
+use std::path::{Path, PathBuf};
+
+use super::environment::Environment;
+use super::profile;
+use super::{Credentials, invalid, keys, with_project_id};
+use crate::error::ConfigError;
+
+/// Environment variables of the access key, first name first (the second
+/// is the one Huawei Cloud's sample programs read).
+pub const ACCESS_KEY_VARS: &[&str] = &["HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK"];
+/// Environment variables of the secret key.
+pub const SECRET_KEY_VARS: &[&str] = &["HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK"];
+/// The environment variable of a temporary credential's security token.
+pub const SECURITY_TOKEN_VAR: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
+/// The environment variable of the project id.
+pub const PROJECT_ID_VAR: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+/// The environment variable of an IAM token (used when no keys are set).
+pub const AUTH_TOKEN_VAR: &str = "HUAWEICLOUD_SDK_AUTH_TOKEN";
+/// The environment variable naming the profile file.
+pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
+
+/// Finds credentials. The lookup order:
+///
+/// 1. **the environment**: `HUAWEICLOUD_SDK_AK` and `HUAWEICLOUD_SDK_SK`
+///    (or the seed's `CLOUD_SDK_AK` and `CLOUD_SDK_SK`), with
+///    `HUAWEICLOUD_SDK_SECURITY_TOKEN` for temporary keys and
+///    `HUAWEICLOUD_SDK_PROJECT_ID`; else an IAM token in
+///    `HUAWEICLOUD_SDK_AUTH_TOKEN`;
+/// 2. **the profile file**: the file given with
+///    [`profile_file`](Self::profile_file), else
+///    `$HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else `~/.huaweicloud/credentials`
+///    (`$HOME`), INI section `[basic]` with keys `ak`, `sk`, and optionally
+///    `security_token` and `project_id`.
+///
+/// The first source that has credentials wins; a source that has them only
+/// in part, or malformed, is an error naming the source and the key. A
+/// profile file named explicitly or by the environment must exist; the
+/// default one may not.
+///
+/// ```
+/// use oms_api::credentials::{CredentialsChain, Environment};
+///
+/// let credentials = CredentialsChain::new()
+///     .environment(Environment::from_pairs([
+///         ("HUAWEICLOUD_SDK_AK", "MY-AK"),
+///         ("HUAWEICLOUD_SDK_SK", "my-secret-key"),
+///     ]))
+///     .resolve()?;
+/// assert_eq!(credentials.access_key_id(), Some("MY-AK"));
+/// # Ok::<(), oms_api::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct CredentialsChain {
+    environment: Option<Environment>,
+    profile_file: Option<PathBuf>,
+}
+
+impl CredentialsChain {
+    /// The chain over the process environment and the default profile file.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads these variables instead of the process environment (also for
+    /// `$HUAWEICLOUD_SDK_CREDENTIALS_FILE` and `$HOME`).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// Reads this profile file, which must exist, instead of the one the
+    /// environment names or the default.
+    pub fn profile_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.profile_file = Some(path.into());
+        self
+    }
+
+    /// Walks the chain (see the type's documentation).
+    pub fn resolve(&self) -> Result<Credentials, ConfigError> {
+        let process;
+        let environment = match &self.environment {
+            Some(environment) => environment,
+            None => {
+                process = Environment::process();
+                &process
+            }
+        };
+        if let Some(credentials) = from_environment(environment)? {
+            return Ok(credentials);
+        }
+        let (path, required) = match (&self.profile_file, environment.get(CREDENTIALS_FILE_VAR)) {
+            (Some(path), _) => (Some(path.clone()), true),
+            (None, Some(path)) => (Some(PathBuf::from(path)), true),
+            (None, None) => (
+                environment
+                    .get("HOME")
+                    .map(|home| Path::new(home).join(".huaweicloud").join("credentials")),
+                false,
+            ),
+        };
+        if let Some(path) = path
+            && let Some(credentials) = profile::credentials(&path, required)?
+        {
+            return Ok(credentials);
+        }
+        Err(ConfigError::new(
+            "credentials",
+            "chain",
+            format!(
+                "found nothing: set {} and {}, or {AUTH_TOKEN_VAR}, or write a [basic] section with ak and sk to ~/.huaweicloud/credentials",
+                ACCESS_KEY_VARS[0], SECRET_KEY_VARS[0]
+            ),
+        ))
+    }
+}
+
+/// Credentials from the environment, if any are set there.
+fn from_environment(environment: &Environment) -> Result<Option<Credentials>, ConfigError> {
+    let origin = "environment";
+    let access_key = environment.first(ACCESS_KEY_VARS);
+    let secret_key = environment.first(SECRET_KEY_VARS);
+    let credentials = match (access_key, secret_key) {
+        (None, None) => match environment.get(AUTH_TOKEN_VAR) {
+            Some(token) => {
+                Credentials::iam_token(token).map_err(|e| invalid(origin, AUTH_TOKEN_VAR, &e))?
+            }
+            None => return Ok(None),
+        },
+        (Some((name, _)), None) => {
+            return Err(ConfigError::new(
+                origin,
+                SECRET_KEY_VARS[0],
+                format!("is not set, but {name} is"),
+            ));
+        }
+        (None, Some((name, _))) => {
+            return Err(ConfigError::new(
+                origin,
+                ACCESS_KEY_VARS[0],
+                format!("is not set, but {name} is"),
+            ));
+        }
+        (Some((ak_name, ak)), Some((sk_name, sk))) => keys(
+            origin,
+            (ak_name, ak),
+            (sk_name, sk),
+            environment
+                .get(SECURITY_TOKEN_VAR)
+                .map(|token| (SECURITY_TOKEN_VAR, token)),
+        )?,
+    };
+    with_project_id(
+        credentials,
+        origin,
+        environment.get(PROJECT_ID_VAR).map(|p| (PROJECT_ID_VAR, p)),
+    )
+    .map(Some)
+}
