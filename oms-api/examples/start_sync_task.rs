@@ -1,4 +1,4 @@
-//! StartSyncTask, the seed document's sample program, in Rust.
+//! StartSyncTask, the sample program of Huawei's API reference, in Rust.
 //!
 //! ```text
 //! cargo run -p oms-api --example start_sync_task -- \
@@ -7,7 +7,7 @@
 //!
 //! Credentials come from the environment or the profile file, never from
 //! flags (see `oms_api::credentials::CredentialsChain`): an access key and
-//! secret key in `HUAWEICLOUD_SDK_AK`/`HUAWEICLOUD_SDK_SK` (or the seed's
+//! secret key in `HUAWEICLOUD_SDK_AK`/`HUAWEICLOUD_SDK_SK` (or Huawei's samples'
 //! `CLOUD_SDK_AK`/`CLOUD_SDK_SK`), which sign every request, or an IAM token
 //! in `HUAWEICLOUD_SDK_AUTH_TOKEN`. The task's keys come from `OMS_SRC_AK`,
 //! `OMS_SRC_SK`, `OMS_DST_AK` and `OMS_DST_SK`.

@@ -262,3 +262,98 @@ fn generic_inner(ty: &Type, wrapper: &str) -> Option<Type> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(block: syn::ItemImpl) -> String {
+        let mut file = syn::File {
+            shebang: None,
+            attrs: Vec::new(),
+            items: vec![syn::Item::Impl(block)],
+        };
+        rewrite(&mut file);
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn an_optional_field_takes_the_plain_value_or_an_option() {
+        let code = rewritten(parse_quote! {
+            impl Builder {
+                pub fn src_ak<T>(mut self, value: T) -> Self
+                where T: TryInto<Option<AccessKey>>, T::Error: Display + 'static,
+                {
+                    self.src_ak = value.try_into().map_err(|e| crate::ValidationError::nest("src_ak", e));
+                    self
+                }
+            }
+        });
+        assert!(
+            code.contains("pub fn src_ak<T>(mut self, value: T) -> Self"),
+            "{code}"
+        );
+        assert!(
+            code.contains("T: ::std::convert::TryInto<AccessKey>"),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                "pub fn set_src_ak<T>(mut self, value: ::std::option::Option<T>) -> Self"
+            ),
+            "{code}"
+        );
+        assert!(code.contains(".transpose()"), "{code}");
+        assert!(!code.contains("TryInto<Option"), "{code}");
+    }
+
+    #[test]
+    fn a_list_takes_any_iterator_of_plain_values() {
+        let code = rewritten(parse_quote! {
+            impl Builder {
+                pub fn keys<T>(mut self, value: T) -> Self
+                where T: TryInto<Vec<ObjectKey>>, T::Error: Display + 'static,
+                {
+                    self.keys = value.try_into().map_err(|e| crate::ValidationError::nest("keys", e));
+                    self
+                }
+            }
+        });
+        assert!(
+            code.contains("pub fn keys<I>(mut self, values: I) -> Self"),
+            "{code}"
+        );
+        assert!(
+            code.contains("I::Item: ::std::convert::TryInto<ObjectKey>"),
+            "{code}"
+        );
+        assert!(
+            code.contains("crate::ValidationError::nest_item(\"keys\", index, e)"),
+            "{code}"
+        );
+        assert!(!code.contains("set_keys"), "{code}");
+    }
+
+    #[test]
+    fn an_optional_parameter_gains_a_set_twin_and_a_required_one_does_not() {
+        let code = rewritten(parse_quote! {
+            impl<'a> List<'a> {
+                pub fn limit<V>(mut self, value: V) -> Self
+                where V: TryInto<NonZeroU32>, V::Error: Display + 'static,
+                {
+                    self.limit = value.try_into().map(Some).map_err(|_| crate::ValidationError::new("limit", "must be 1 to 100"));
+                    self
+                }
+                pub fn project_id<V>(mut self, value: V) -> Self
+                where V: TryInto<ProjectId>, V::Error: Display + 'static,
+                {
+                    self.project_id = value.try_into().map_err(|e| crate::ValidationError::nest("project_id", e));
+                    self
+                }
+            }
+        });
+        assert!(code.contains("pub fn set_limit<V>"), "{code}");
+        assert!(code.contains("pub fn limit<V>"), "{code}");
+        assert!(!code.contains("set_project_id"), "{code}");
+    }
+}

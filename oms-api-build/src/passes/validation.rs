@@ -321,3 +321,104 @@ fn require_static_error(setter: &mut syn::ImplItemFn) {
     predicates.push(parse_quote!(#value_type::Error: ::std::fmt::Display + 'static));
     where_clause.predicates = predicates;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(item: syn::File) -> String {
+        let mut file = item;
+        let patterns = BTreeMap::from([("^[a-z]+$".to_owned(), "must be lower case".to_owned())]);
+        rewrite(&mut file, &patterns).unwrap();
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn states_lengths_patterns_and_enums_as_rules() {
+        let code = rewritten(parse_quote! {
+            impl FromStr for Id {
+                fn from_str(value: &str) -> Result<Self, ConversionError> {
+                    if value.chars().count() > 10usize { return Err("longer than 10 characters".into()); }
+                    if value.chars().count() < 1usize { return Err("shorter than 1 characters".into()); }
+                    if PATTERN.find(value).is_none() { return Err("doesn't match pattern \"^[a-z]+$\"".into()); }
+                    Ok(Self(value.to_string()))
+                }
+            }
+            impl FromStr for Kind {
+                fn from_str(value: &str) -> Result<Self, ConversionError> {
+                    match value { "A" => Ok(Self::A), "B" => Ok(Self::B), _ => Err("invalid value".into()) }
+                }
+            }
+        });
+        assert_eq!(
+            code.matches("\"must be 1 to 10 characters\".into()")
+                .count(),
+            2,
+            "{code}"
+        );
+        assert!(code.contains("\"must be lower case\".into()"), "{code}");
+        assert!(
+            code.contains("\"must be one of `A`, `B`\".into()"),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_pattern_is_an_error() {
+        let mut file: syn::File = parse_quote! {
+            impl FromStr for Id {
+                fn from_str(value: &str) -> Result<Self, ConversionError> {
+                    Err("doesn't match pattern \"^x$\"".into())
+                }
+            }
+        };
+        let error = rewrite(&mut file, &BTreeMap::new()).unwrap_err();
+        assert_eq!(error.to_string(), "the pattern ^x$ has no x-oms-rule");
+    }
+
+    #[test]
+    fn builders_hold_validation_errors_that_name_the_field() {
+        let code = rewritten(parse_quote! {
+            pub struct Builder { dst_ak: ::std::result::Result<AccessKey, ::std::string::String> }
+            impl Default for Builder {
+                fn default() -> Self { Self { dst_ak: Err("no value supplied for dst_ak".to_string()) } }
+            }
+            impl Builder {
+                pub fn dst_ak<T>(mut self, value: T) -> Self
+                where T: TryInto<AccessKey>, T::Error: ::std::fmt::Display,
+                {
+                    self.dst_ak = value.try_into().map_err(|e| format!("error converting supplied value for dst_ak: {e}"));
+                    self
+                }
+                pub fn project_id<V>(mut self, value: V) -> Self
+                where V: TryInto<ProjectId>,
+                {
+                    self.project_id = value.try_into().map_err(|_| "conversion to `ProjectId` for project_id failed".to_string());
+                    self
+                }
+            }
+        });
+        assert!(
+            code.contains("::std::result::Result<AccessKey, crate::ValidationError>"),
+            "{code}"
+        );
+        assert!(
+            code.contains("crate::ValidationError::missing(\"dst_ak\")"),
+            "{code}"
+        );
+        assert!(
+            code.contains("crate::ValidationError::nest(\"dst_ak\", e)"),
+            "{code}"
+        );
+        assert!(
+            code.contains("crate::ValidationError::nest(\"project_id\", e)"),
+            "{code}"
+        );
+        assert_eq!(
+            code.matches("Error: ::std::fmt::Display + 'static").count(),
+            2,
+            "{code}"
+        );
+        assert!(!code.contains("format!"), "{code}");
+    }
+}

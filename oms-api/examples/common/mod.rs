@@ -1,5 +1,5 @@
 //! What the examples share: flags, the environment, the choice between the
-//! embedded OMS and a real endpoint, and printing errors the seed's way.
+//! embedded OMS and a real endpoint, and printing errors the way Huawei's samples do.
 
 #![allow(dead_code)]
 
@@ -194,7 +194,7 @@ pub fn flags_or_usage(names: &[&str], usage: &str) -> Result<Flags, ExitCode> {
     }
 }
 
-/// Prints an error the way the seed's sample does — status, request id,
+/// Prints an error the way Huawei's sample programs do — status, request id,
 /// error code, error message — and gives a failing exit code.
 pub fn report(operation: &str, error: &Error) -> ExitCode {
     eprintln!("{operation} failed: {error}");

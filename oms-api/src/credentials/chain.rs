@@ -25,7 +25,7 @@ pub const CREDENTIALS_FILE_VAR: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 /// Finds credentials. The lookup order:
 ///
 /// 1. **the environment**: `HUAWEICLOUD_SDK_AK` and `HUAWEICLOUD_SDK_SK`
-///    (or the seed's `CLOUD_SDK_AK` and `CLOUD_SDK_SK`), with
+///    (or `CLOUD_SDK_AK` and `CLOUD_SDK_SK`, which Huawei's sample programs read), with
 ///    `HUAWEICLOUD_SDK_SECURITY_TOKEN` for temporary keys and
 ///    `HUAWEICLOUD_SDK_PROJECT_ID`; else an IAM token in
 ///    `HUAWEICLOUD_SDK_AUTH_TOKEN`;

@@ -12,12 +12,7 @@ async fn start_against(reply: Canned) -> Error {
 }
 
 async fn call(client: &Client) -> Error {
-    client
-        .start_sync_task()
-        .project_id("p")
-        .sync_task_id("t")
-        .body_map(|b| b.dst_ak("a").dst_sk("s"))
-        .send()
+    crate::server::start_sync_task(client, "p", "t")
         .await
         .expect_err("the server answers an error")
 }

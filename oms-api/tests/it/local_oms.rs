@@ -6,17 +6,11 @@ use oms_api::local::{LocalOms, TaskStatus};
 use oms_api::{Client, Credentials, Error};
 
 async fn start(oms: &LocalOms, token: &str, task: &str) -> Result<(), Error> {
-    Client::builder()
+    let client = Client::builder()
         .endpoint(&oms.base_url())
         .credentials(Credentials::iam_token(token)?)
-        .build()?
-        .start_sync_task()
-        .project_id("project")
-        .sync_task_id(task)
-        .body_map(|b| b.dst_ak("ak").dst_sk("sk"))
-        .send()
-        .await?;
-    Ok(())
+        .build()?;
+    crate::server::start_sync_task(&client, "project", task).await
 }
 
 #[tokio::test]

@@ -34,14 +34,7 @@ fn client(server: &CannedServer, retry: RetryConfig) -> Client {
 }
 
 async fn start(client: &Client) -> Result<(), Error> {
-    client
-        .start_sync_task()
-        .project_id("p")
-        .sync_task_id("t")
-        .body_map(|b| b.dst_ak("a").dst_sk("s"))
-        .send()
-        .await?;
-    Ok(())
+    crate::server::start_sync_task(client, "p", "t").await
 }
 
 async fn create(client: &Client) -> Result<(), Error> {

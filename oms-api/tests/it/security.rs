@@ -14,20 +14,7 @@ use oms_api::{Client, ClockSkew, Credentials, Error, RetryConfig, TimeoutKind};
 use proptest::prelude::*;
 use tokio::io::AsyncWriteExt;
 
-use crate::server::{Canned, CannedServer, ScriptedServer, read_head};
-
-const CANARY: &str = "CANARY-dst-sk-7f3a";
-
-async fn start_sync_task(client: &Client, project: &str, task: &str) -> Result<(), Error> {
-    client
-        .start_sync_task()
-        .project_id(project)
-        .sync_task_id(task)
-        .body_map(|b| b.dst_ak("ak").dst_sk(CANARY))
-        .send()
-        .await
-        .map(drop)
-}
+use crate::server::{Canned, CannedServer, ScriptedServer, read_head, start_sync_task};
 
 fn client_for(url: &str) -> oms_api::ClientBuilder {
     Client::builder()

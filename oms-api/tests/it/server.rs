@@ -197,6 +197,26 @@ pub fn closed_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
+/// StartSyncTask of `task` in `project` with destination keys only: the
+/// request most tests send.
+pub async fn start_sync_task(
+    client: &Client,
+    project: &str,
+    task: &str,
+) -> Result<(), oms_api::Error> {
+    client
+        .start_sync_task()
+        .project_id(project)
+        .sync_task_id(task)
+        .body_map(|b| b.dst_ak("dst-ak").dst_sk(SECRET_CANARY))
+        .send()
+        .await
+        .map(drop)
+}
+
+/// The destination secret key `start_sync_task` sends.
+pub const SECRET_CANARY: &str = "CANARY-dst-sk-7f3a";
+
 /// A CreateSyncTask body with every required field set to a valid value.
 pub fn valid_create_body(
     body: oms_api::types::builder::CreateSyncTaskReq,
