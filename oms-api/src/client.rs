@@ -190,6 +190,7 @@ impl ClientBuilder {
                 .unwrap_or(Some(DEFAULT_OPERATION_TIMEOUT)),
             max_response_body: self.max_response_body.unwrap_or(DEFAULT_MAX_RESPONSE_BODY),
             region: self.region.map(Region::id),
+            base_url: endpoint.url().clone(),
             base_path: endpoint.path().to_owned(),
         };
         Ok(Client::new_with_client(

@@ -44,17 +44,18 @@ pub const ERROR_BODY_LIMIT: u64 = 64 * 1024;
 
 /// The URL of `op` with path parameter `values` (in the template's order),
 /// each encoded into one segment: everything but `A–Z a–z 0–9 - _ . ~` is
-/// percent-encoded.
-pub(crate) fn url(base_url: &str, op: &Operation, values: &[String]) -> String {
-    let mut url = String::with_capacity(base_url.len() + 96);
-    url.push_str(base_url);
+/// percent-encoded. It is the client's parsed base URL with the path set,
+/// so that nothing but the path is parsed again for each request.
+pub(crate) fn url(state: &ClientState, op: &Operation, values: &[String]) -> url::Url {
+    let mut path = String::with_capacity(state.base_path.len() + 96);
+    path.push_str(state.base_path.trim_end_matches('/'));
     let mut values = values.iter();
     for segment in op.path {
-        url.push('/');
+        path.push('/');
         match segment {
-            Segment::Literal(text) => url.push_str(text),
+            Segment::Literal(text) => path.push_str(text),
             Segment::Param(_) => {
-                url.extend(utf8_percent_encode(
+                path.extend(utf8_percent_encode(
                     values.next().map_or("", String::as_str),
                     UNRESERVED,
                 ));
@@ -62,8 +63,10 @@ pub(crate) fn url(base_url: &str, op: &Operation, values: &[String]) -> String {
         }
     }
     if op.path.is_empty() {
-        url.push('/');
+        path.push('/');
     }
+    let mut url = state.base_url.clone();
+    url.set_path(&path);
     url
 }
 

@@ -144,6 +144,11 @@ impl Endpoint {
         Ok(Self(parsed))
     }
 
+    /// The base URL.
+    pub fn url(&self) -> &url::Url {
+        &self.0
+    }
+
     /// The base URL's path: `/`, or a stem such as `/oms`.
     pub fn path(&self) -> &str {
         self.0.path()

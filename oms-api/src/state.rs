@@ -29,6 +29,8 @@ pub(crate) struct ClientState {
     pub(crate) max_response_body: u64,
     /// The id of the region the client was built for, if any.
     pub(crate) region: Option<&'static str>,
+    /// The base URL, parsed once.
+    pub(crate) base_url: url::Url,
     /// The base URL's path (`/` or a proxy's stem such as `/oms`).
     pub(crate) base_path: String,
 }

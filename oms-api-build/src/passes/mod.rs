@@ -2,6 +2,7 @@
 //! in its documentation.
 
 pub(crate) mod client;
+pub(crate) mod patterns;
 pub(crate) mod send;
 pub(crate) mod setters;
 pub(crate) mod validation;

@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! let path = [project_id.to_string(), sync_task_id.to_string()];
-//! let url = crate::dispatch::url(&client.baseurl, &super::operations::START_SYNC_TASK, &path);
+//! let url = crate::dispatch::url(&client.inner, &super::operations::START_SYNC_TASK, &path);
 //! let request = client.client.post(url)…build()?;
 //! crate::dispatch::send_empty(&client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path).await
 //! ```
@@ -176,7 +176,7 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                 let values = path_values(local, op)?;
                 statements.push(parse_quote!(let path = [#(#values),*];));
                 statements.push(parse_quote!(
-                    let url = crate::dispatch::url(&client.baseurl, #operation, &path);
+                    let url = crate::dispatch::url(&client.inner, #operation, &path);
                 ));
             }
             Stmt::Local(local) if binds(local, "header_map") => {}
@@ -440,7 +440,7 @@ mod tests {
             "-> ::std::result::Result<ResponseValue<()>, crate::Error>",
             "let project_id = project_id?;",
             "let path = [project_id.to_string(), sync_task_id.to_string()];",
-            "crate::dispatch::url( &client.baseurl, &super::operations::START_SYNC_TASK, &path, );",
+            "crate::dispatch::url( &client.inner, &super::operations::START_SYNC_TASK, &path, );",
             "crate::dispatch::send_empty( &client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path, ) .await",
         ] {
             assert!(

@@ -11,17 +11,91 @@
 use std::borrow::Cow;
 
 use http::HeaderMap;
-use percent_encoding::percent_decode_str;
 
 /// Where the canonical request goes.
 pub(super) trait Sink {
     fn put(&mut self, bytes: &[u8]);
 }
 
-impl Sink for sha2::Sha256 {
-    fn put(&mut self, bytes: &[u8]) {
-        sha2::Digest::update(self, bytes);
+/// SHA-256 fed in blocks: the canonical request comes in many small
+/// pieces, and one `update` per piece costs more than the hashing.
+pub(super) struct Hashing {
+    hasher: sha2::Sha256,
+    buffer: [u8; 512],
+    used: usize,
+}
+
+impl Hashing {
+    pub fn new() -> Self {
+        Self {
+            hasher: sha2::Digest::new(),
+            buffer: [0; 512],
+            used: 0,
+        }
     }
+
+    pub fn finalize(mut self) -> [u8; 32] {
+        sha2::Digest::update(&mut self.hasher, &self.buffer[..self.used]);
+        sha2::Digest::finalize(self.hasher).into()
+    }
+}
+
+impl Sink for Hashing {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        if let Some(room) = self.buffer.get_mut(self.used..self.used + bytes.len()) {
+            room.copy_from_slice(bytes);
+            self.used += bytes.len();
+            return;
+        }
+        sha2::Digest::update(&mut self.hasher, &self.buffer[..self.used]);
+        self.used = 0;
+        match self.buffer.get_mut(..bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.used = bytes.len();
+            }
+            None => sha2::Digest::update(&mut self.hasher, bytes),
+        }
+    }
+}
+
+/// A signed header: its lower-case name, and where its values are.
+#[derive(Clone, Copy)]
+pub(super) struct Name<'a> {
+    pub name: &'a str,
+    pub values: Values<'a>,
+}
+
+#[derive(Clone, Copy)]
+pub(super) enum Values<'a> {
+    /// The request's only value of this header.
+    One(&'a http::HeaderValue),
+    /// Every value the request has of this header (looked up by name).
+    All(&'a http::HeaderName),
+    /// A value the signer adds.
+    Added(&'a [u8]),
+}
+
+/// The request's headers whose names have no `_`, in one pass over the map
+/// (a name with several values is looked up again only then).
+pub(super) fn request_names(headers: &HeaderMap) -> Vec<Name<'_>> {
+    let mut names: Vec<Name<'_>> = Vec::with_capacity(headers.len() + 3);
+    for (name, value) in headers {
+        if let Some(last) = names.last_mut()
+            && last.name == name.as_str()
+        {
+            last.values = Values::All(name);
+            continue;
+        }
+        if !name.as_str().as_bytes().contains(&b'_') {
+            names.push(Name {
+                name: name.as_str(),
+                values: Values::One(value),
+            });
+        }
+    }
+    names
 }
 
 impl Sink for Vec<u8> {
@@ -92,11 +166,8 @@ pub(super) struct Request<'a> {
     /// The canonical query (see [`query`]).
     pub query: &'a str,
     pub headers: &'a HeaderMap,
-    /// Headers signed but not in `headers` (the `Host` and `X-Sdk-Date` the
-    /// signer adds), by lower-case name.
-    pub extra: &'a [(&'a str, &'a [u8])],
-    /// The signed header names: lower case, sorted, distinct.
-    pub signed: &'a [&'a str],
+    /// The signed headers, sorted by name, distinct.
+    pub signed: &'a [Name<'a>],
     /// Lower-case hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`.
     pub payload_hash: &'a [u8],
 }
@@ -105,37 +176,68 @@ pub(super) struct Request<'a> {
 #[derive(Debug)]
 pub(super) struct MissingHeader;
 
-/// Writes the canonical request of `request` into `sink`.
-pub(super) fn write(sink: &mut impl Sink, request: &Request<'_>) -> Result<(), MissingHeader> {
-    for byte in request.method.bytes() {
-        sink.put(&[byte.to_ascii_uppercase()]);
-    }
-    sink.put(b"\n");
-    let mut first = true;
-    for segment in request.path.split('/') {
-        if !first {
-            sink.put(b"/");
+/// Writes the canonical URI of `path`: each segment percent-decoded and
+/// encoded again, in one pass over its bytes, with a trailing `/`.
+fn put_uri(sink: &mut impl Sink, path: &str) {
+    let bytes = path.as_bytes();
+    let mut run = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if byte == b'/' || unreserved(byte) {
+            at += 1;
+            continue;
         }
-        first = false;
-        put_encoded(sink, percent_decode_str(segment));
+        sink.put(&bytes[run..at]);
+        let decoded = match (byte, bytes.get(at + 1..at + 3)) {
+            (b'%', Some(hex)) => std::str::from_utf8(hex)
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok()),
+            _ => None,
+        };
+        match decoded {
+            Some(decoded) => {
+                put_encoded(sink, [decoded]);
+                at += 3;
+            }
+            None => {
+                put_encoded(sink, [byte]);
+                at += 1;
+            }
+        }
+        run = at;
     }
-    if !request.path.ends_with('/') {
+    sink.put(&bytes[run..]);
+    if !path.ends_with('/') {
         sink.put(b"/");
     }
+}
+
+/// Writes the canonical request of `request` into `sink`.
+pub(super) fn write(sink: &mut impl Sink, request: &Request<'_>) -> Result<(), MissingHeader> {
+    if request.method.bytes().all(|b| !b.is_ascii_lowercase()) {
+        sink.put(request.method.as_bytes());
+    } else {
+        for byte in request.method.bytes() {
+            sink.put(&[byte.to_ascii_uppercase()]);
+        }
+    }
+    sink.put(b"\n");
+    put_uri(sink, request.path);
     sink.put(b"\n");
     sink.put(request.query.as_bytes());
     sink.put(b"\n");
     for name in request.signed {
-        sink.put(name.as_bytes());
+        sink.put(name.name.as_bytes());
         sink.put(b":");
-        match request.extra.iter().find(|(extra, _)| extra == name) {
-            Some((_, value)) => sink.put(value.trim_ascii()),
-            None => {
-                let mut values = request.headers.get_all(*name).iter();
+        // A value is signed as its bytes: UTF-8 text (which `HeaderValue`
+        // accepts beyond ASCII) as the official signer reads it.
+        match name.values {
+            Values::Added(value) => sink.put(value.trim_ascii()),
+            Values::One(value) => sink.put(value.as_bytes().trim_ascii()),
+            Values::All(header) => {
+                let mut values = request.headers.get_all(header).iter();
                 let first = values.next().ok_or(MissingHeader)?;
-                // A value is signed as its bytes: UTF-8 text (which
-                // `HeaderValue` accepts beyond ASCII) as the official signer
-                // reads it.
                 sink.put(first.as_bytes().trim_ascii());
                 for value in values {
                     sink.put(b",");
@@ -153,12 +255,12 @@ pub(super) fn write(sink: &mut impl Sink, request: &Request<'_>) -> Result<(), M
 }
 
 /// The signed-header names joined by `;`.
-pub(super) fn put_names(sink: &mut impl Sink, names: &[&str]) {
+pub(super) fn put_names(sink: &mut impl Sink, names: &[Name<'_>]) {
     for (index, name) in names.iter().enumerate() {
         if index > 0 {
             sink.put(b";");
         }
-        sink.put(name.as_bytes());
+        sink.put(name.name.as_bytes());
     }
 }
 

@@ -216,8 +216,7 @@ impl Signed {
     }
 }
 
-/// The date, `Host` and payload hash a request is signed with, and the
-/// signed header names.
+/// The date, `Host` and payload hash a request is signed with.
 struct Prepared<'a> {
     date: DateText,
     date_is_new: bool,
@@ -225,7 +224,6 @@ struct Prepared<'a> {
     unsigned_payload: bool,
     payload_hash: PayloadHash<'a>,
     query: String,
-    names: Vec<&'a str>,
 }
 
 /// `YYYYMMDDTHHMMSSZ`, from the request or the clock.
@@ -250,42 +248,37 @@ fn prepare<'a>(
     request: &SignableRequest<'a>,
     time: SystemTime,
 ) -> Result<Prepared<'a>, SigningError> {
-    let headers = request.headers;
-    let (date, date_is_new) = match headers.get(&DATE_HEADER) {
+    // The headers the signer reads, found in one pass over the map.
+    let (mut date, mut host, mut content_sha256, mut content_type) = (None, false, None, None);
+    for (name, value) in request.headers {
+        if *name == DATE_HEADER {
+            date.get_or_insert(value);
+        } else if *name == http::header::HOST {
+            host = true;
+        } else if *name == CONTENT_SHA256_HEADER {
+            content_sha256.get_or_insert(value);
+        } else if *name == http::header::CONTENT_TYPE {
+            content_type.get_or_insert(value);
+        }
+    }
+    let (date, date_is_new) = match date {
         Some(given) => (DateText::parse(given.as_bytes())?, false),
         None => (DateText::format(time)?, true),
     };
-    let host = match headers.contains_key(http::header::HOST) {
+    let host = match host {
         true => None,
-        false => Some(host(request.url)?),
+        false => Some(self::host(request.url)?),
     };
-    let unsigned_payload = !headers.contains_key(&CONTENT_SHA256_HEADER)
-        && headers.get(http::header::CONTENT_TYPE).is_some_and(|t| {
+    let unsigned_payload = content_sha256.is_none()
+        && content_type.is_some_and(|t: &HeaderValue| {
             let t = t.as_bytes();
             !t.starts_with(b"application/json") && !t.starts_with(b"application/bson")
         });
-    let payload_hash = match headers.get(&CONTENT_SHA256_HEADER) {
+    let payload_hash = match content_sha256 {
         Some(given) => PayloadHash::Given(given.as_bytes().trim_ascii()),
         None if unsigned_payload => PayloadHash::Given(UNSIGNED_PAYLOAD.as_bytes()),
         None => PayloadHash::Computed(hex(&Sha256::digest(request.body))),
     };
-    let mut names: Vec<&str> = Vec::with_capacity(headers.keys_len() + 3);
-    names.extend(
-        headers
-            .keys()
-            .map(HeaderName::as_str)
-            .filter(|name| !name.contains('_')),
-    );
-    if host.is_some() {
-        names.push("host");
-    }
-    if date_is_new {
-        names.push("x-sdk-date");
-    }
-    if unsigned_payload {
-        names.push("x-sdk-content-sha256");
-    }
-    names.sort_unstable();
     Ok(Prepared {
         date,
         date_is_new,
@@ -293,32 +286,40 @@ fn prepare<'a>(
         unsigned_payload,
         payload_hash,
         query: canonical::query(request.url.query().unwrap_or("")),
-        names,
     })
 }
 
 impl Prepared<'_> {
+    /// The signed headers: every header of the request whose name has no
+    /// `_`, and those the signer adds, sorted by name.
+    fn names<'n>(&'n self, headers: &'n HeaderMap) -> Vec<canonical::Name<'n>> {
+        let mut names = canonical::request_names(headers);
+        let mut add = |name, value| {
+            names.push(canonical::Name {
+                name,
+                values: canonical::Values::Added(value),
+            });
+        };
+        if let Some(host) = &self.host {
+            add("host", host.as_bytes());
+        }
+        if self.date_is_new {
+            add("x-sdk-date", &self.date.0);
+        }
+        if self.unsigned_payload {
+            add("x-sdk-content-sha256", UNSIGNED_PAYLOAD.as_bytes());
+        }
+        names.sort_unstable_by_key(|name| name.name);
+        names
+    }
+
     /// Writes the canonical request into `sink`.
     fn write(
         &self,
         sink: &mut impl canonical::Sink,
         request: &SignableRequest<'_>,
-        names: &[&str],
-    ) -> Result<(), canonical::MissingHeader> {
-        let mut extra: [(&str, &[u8]); 3] = [("", b""); 3];
-        let mut count = 0;
-        if let Some(host) = &self.host {
-            extra[count] = ("host", host.as_bytes());
-            count += 1;
-        }
-        if self.date_is_new {
-            extra[count] = ("x-sdk-date", &self.date.0);
-            count += 1;
-        }
-        if self.unsigned_payload {
-            extra[count] = ("x-sdk-content-sha256", UNSIGNED_PAYLOAD.as_bytes());
-            count += 1;
-        }
+        names: &[canonical::Name<'_>],
+    ) {
         canonical::write(
             sink,
             &canonical::Request {
@@ -326,11 +327,11 @@ impl Prepared<'_> {
                 path: request.url.path(),
                 query: &self.query,
                 headers: request.headers,
-                extra: &extra[..count],
                 signed: names,
                 payload_hash: self.payload_hash.as_bytes(),
             },
         )
+        .expect("every signed header is present");
     }
 }
 
@@ -342,19 +343,17 @@ pub fn sign(
     time: SystemTime,
 ) -> Result<Signed, SigningError> {
     let prepared = prepare(request, time)?;
-    let mut hasher = Sha256::new();
-    prepared
-        .write(&mut hasher, request, &prepared.names)
-        .expect("every signed header is present");
+    let names = prepared.names(request.headers);
+    let mut hasher = canonical::Hashing::new();
+    prepared.write(&mut hasher, request, &names);
     let signature = key.signature(&prepared.date.0, &hasher.finalize());
-    let mut authorization = Vec::with_capacity(
-        ALGORITHM.len() + key.access_key.len() + 64 + 40 + prepared.names.len() * 16,
-    );
+    let mut authorization =
+        Vec::with_capacity(ALGORITHM.len() + key.access_key.len() + 64 + 40 + names.len() * 16);
     authorization.extend_from_slice(ALGORITHM.as_bytes());
     authorization.extend_from_slice(b" Access=");
     authorization.extend_from_slice(key.access_key.as_bytes());
     authorization.extend_from_slice(b", SignedHeaders=");
-    canonical::put_names(&mut authorization, &prepared.names);
+    canonical::put_names(&mut authorization, &names);
     authorization.extend_from_slice(b", Signature=");
     authorization.extend_from_slice(&signature);
     let query = request.url.query().unwrap_or("");
@@ -393,10 +392,9 @@ pub fn canonicalize(
     time: SystemTime,
 ) -> Result<Canonical, SigningError> {
     let prepared = prepare(request, time)?;
+    let names = prepared.names(request.headers);
     let mut text = Vec::new();
-    prepared
-        .write(&mut text, request, &prepared.names)
-        .expect("every signed header is present");
+    prepared.write(&mut text, request, &names);
     let digest = Sha256::digest(&text);
     let date = std::str::from_utf8(&prepared.date.0).expect("a date is ASCII");
     let digest = hex(&digest);
@@ -486,10 +484,22 @@ pub fn verify(
     if parsed.access_key != key.access_key {
         return Err(VerifyError::UnknownAccessKey);
     }
-    let names: Vec<&str> = parsed.signed_headers.split(';').collect();
-    if !names.contains(&"host") || !names.contains(&"x-sdk-date") {
+    let listed: Vec<&str> = parsed.signed_headers.split(';').collect();
+    if !listed.contains(&"host") || !listed.contains(&"x-sdk-date") {
         return Err(VerifyError::DateOrHostNotSigned);
     }
+    let header_names = listed
+        .iter()
+        .map(|name| HeaderName::from_bytes(name.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| VerifyError::MissingHeader)?;
+    let names: Vec<canonical::Name<'_>> = header_names
+        .iter()
+        .map(|name| canonical::Name {
+            name: name.as_str(),
+            values: canonical::Values::All(name),
+        })
+        .collect();
     let date = request
         .headers
         .get(&DATE_HEADER)
@@ -500,7 +510,7 @@ pub fn verify(
         None => PayloadHash::Computed(hex(&Sha256::digest(request.body))),
     };
     let query = canonical::query(request.url.query().unwrap_or(""));
-    let mut hasher = Sha256::new();
+    let mut hasher = canonical::Hashing::new();
     canonical::write(
         &mut hasher,
         &canonical::Request {
@@ -508,7 +518,6 @@ pub fn verify(
             path: request.url.path(),
             query: &query,
             headers: request.headers,
-            extra: &[],
             signed: &names,
             payload_hash: payload_hash.as_bytes(),
         },
@@ -554,12 +563,28 @@ fn hex(bytes: &[u8]) -> [u8; 64] {
 }
 
 impl DateText {
+    /// `time` formatted; the text of the last second formatted on this
+    /// thread is reused, as requests come many to a second.
     fn format(time: SystemTime) -> Result<Self, SigningError> {
-        use chrono::{Datelike, Timelike};
+        thread_local! {
+            static LAST: std::cell::Cell<(u64, DateText)> =
+                const { std::cell::Cell::new((u64::MAX, DateText([0; 16]))) };
+        }
         let seconds = time
             .duration_since(UNIX_EPOCH)
             .map_err(|_| SigningError::TimeOutOfRange)?
             .as_secs();
+        let (last, text) = LAST.get();
+        if last == seconds {
+            return Ok(text);
+        }
+        let text = Self::format_seconds(seconds)?;
+        LAST.set((seconds, text));
+        Ok(text)
+    }
+
+    fn format_seconds(seconds: u64) -> Result<Self, SigningError> {
+        use chrono::{Datelike, Timelike};
         let time = i64::try_from(seconds)
             .ok()
             .and_then(|s| chrono::DateTime::from_timestamp(s, 0))

@@ -1,0 +1,427 @@
+//! Throughput of signed StartSyncTask calls: `oms_api::Client` against a
+//! minimal hand-built reqwest client that sends the same signed request (the
+//! baseline), sequentially and at 16 and 64 concurrent calls.
+//!
+//! One minimal HTTP/1.1 server answers on 127.0.0.1 from a child process
+//! (this binary, run with `--serve`), so that the allocations and the CPU
+//! time counted here are the clients' alone. Rounds of the two clients are
+//! paired and interleaved (each pair in alternating order); a ratio is the
+//! median of the pairs' ratios, and absolute figures are medians of rounds.
+//!
+//! ```text
+//! cargo bench -p oms-api --bench throughput              # 5 rounds per case
+//! cargo bench -p oms-api --bench throughput -- --test    # a smoke run (CI)
+//! cargo bench -p oms-api --bench throughput -- --only oms --concurrency 64
+//!                                             # one client alone, for a profiler
+//!     … -- --only hand --calls 2000           # a fixed number of calls (for callgrind)
+//!     … -- --concurrency 64 --rounds 21 --seconds 2   # a longer comparison
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::BufRead;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+/// Counts every allocation of this process.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static ALLOCATED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counters are only read.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED_BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const AK: &str = "TESTAKTESTAKTESTAK01";
+const SK: &str = "TestSecretKeyTestSecretKeyTestSecretKey0";
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const TASK: &str = "0d146099-8cf4-437d-b6ef-88e043771c8b";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--serve") {
+        serve();
+    }
+    let quick = args.iter().any(|a| a == "--test");
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    // `--server ADDR` uses a server already running (`… --serve`), so that a
+    // tracer sees this process alone.
+    let (base, mut server) = match value("--server") {
+        Some(addr) => (format!("http://{addr}"), None),
+        None => {
+            let mut server = std::process::Command::new(std::env::current_exe().unwrap())
+                .arg("--serve")
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("the server starts");
+            let mut line = String::new();
+            std::io::BufReader::new(server.stdout.take().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            (format!("http://{}", line.trim()), Some(server))
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    match value("--only") {
+        Some(which) => {
+            let concurrency = value("--concurrency").map_or(64, |c| c.parse().unwrap());
+            let calls = value("--calls").map(|c| c.parse().unwrap());
+            runtime.block_on(alone(&base, &which, concurrency, calls));
+        }
+        None => {
+            let (rounds, seconds) = if quick { (1, 0.05) } else { (9, 1.5) };
+            let rounds = value("--rounds").map_or(rounds, |r| r.parse().unwrap());
+            let seconds = value("--seconds").map_or(seconds, |s| s.parse().unwrap());
+            let levels: Vec<usize> = match value("--concurrency") {
+                Some(level) => vec![level.parse().unwrap()],
+                None => vec![1, 16, 64],
+            };
+            runtime.block_on(compare(&base, &levels, rounds, seconds));
+        }
+    }
+    if let Some(server) = &mut server {
+        let _ = server.kill();
+    }
+}
+
+/// The minimal server: every request is read whole and answered `200`
+/// with an empty body, as StartSyncTask is.
+fn serve() -> ! {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("{}", listener.local_addr().unwrap());
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    |request: hyper::Request<hyper::body::Incoming>| async move {
+                        use http_body_util::BodyExt;
+                        let _ = request.into_body().collect().await;
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                            http_body_util::Empty::<bytes::Bytes>::new(),
+                        ))
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}
+
+/// One client under test.
+trait Caller: Send + Sync + 'static {
+    fn call(&self) -> impl std::future::Future<Output = ()> + Send;
+}
+
+struct Oms(oms_api::Client);
+
+impl Caller for Oms {
+    async fn call(&self) {
+        self.0
+            .start_sync_task()
+            .project_id(PROJECT)
+            .sync_task_id(TASK)
+            .body_map(|b| {
+                b.src_ak("srcAK")
+                    .src_sk("srcSK")
+                    .dst_ak("dstAK")
+                    .dst_sk("dstSK")
+            })
+            .send()
+            .await
+            .expect("the server answers 200");
+    }
+}
+
+/// The same signed request, written by hand with reqwest, serde_json and
+/// hmac/sha2 the straightforward way.
+struct HandBuilt {
+    http: reqwest::Client,
+    base: String,
+    host: String,
+}
+
+#[derive(serde::Serialize)]
+struct StartBody<'a> {
+    src_ak: &'a str,
+    src_sk: &'a str,
+    dst_ak: &'a str,
+    dst_sk: &'a str,
+}
+
+impl Caller for HandBuilt {
+    async fn call(&self) {
+        let body = serde_json::to_vec(&StartBody {
+            src_ak: "srcAK",
+            src_sk: "srcSK",
+            dst_ak: "dstAK",
+            dst_sk: "dstSK",
+        })
+        .unwrap();
+        let date = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+            .format("%Y%m%dT%H%M%SZ")
+            .to_string();
+        let path = format!("/v2/{PROJECT}/sync-tasks/{TASK}/start");
+        let signed = "accept;content-type;host;user-agent;x-project-id;x-sdk-date";
+        let canonical = format!(
+            "POST\n{path}/\n\naccept:application/json\ncontent-type:application/json\nhost:{}\nuser-agent:{}\nx-project-id:{PROJECT}\nx-sdk-date:{date}\n\n{signed}\n{}",
+            self.host,
+            oms_api::USER_AGENT,
+            hex::encode(Sha256::digest(&body))
+        );
+        let to_sign = format!(
+            "SDK-HMAC-SHA256\n{date}\n{}",
+            hex::encode(Sha256::digest(canonical.as_bytes()))
+        );
+        let mut mac = Hmac::<Sha256>::new_from_slice(SK.as_bytes()).unwrap();
+        mac.update(to_sign.as_bytes());
+        let signature = hex::encode(mac.finalize().into_bytes());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("accept", "application/json")
+            .header("content-type", "application/json")
+            .header("host", &self.host)
+            .header("user-agent", oms_api::USER_AGENT)
+            .header("x-project-id", PROJECT)
+            .header("x-sdk-date", &date)
+            .header(
+                "authorization",
+                format!(
+                    "SDK-HMAC-SHA256 Access={AK}, SignedHeaders={signed}, Signature={signature}"
+                ),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.bytes().await.unwrap();
+    }
+}
+
+/// What one round measured.
+#[derive(Clone, Copy, Default)]
+struct Round {
+    calls_per_second: f64,
+    cpu_micros_per_call: f64,
+    allocations_per_call: f64,
+    bytes_per_call: f64,
+}
+
+/// This process's user and system CPU time.
+fn cpu_time() -> Duration {
+    // SAFETY: `getrusage` writes into the zeroed struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// Calls for about `seconds` from `concurrency` tasks at once.
+async fn round<C: Caller>(caller: &Arc<C>, concurrency: usize, seconds: f64) -> Round {
+    // Warm the connections up first, outside the measurement.
+    let warm: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let caller = Arc::clone(caller);
+            tokio::spawn(async move { caller.call().await })
+        })
+        .collect();
+    for task in warm {
+        task.await.unwrap();
+    }
+    let stop = Instant::now() + Duration::from_secs_f64(seconds);
+    let (allocations, bytes, cpu, started) = (
+        ALLOCATIONS.load(Ordering::Relaxed),
+        ALLOCATED_BYTES.load(Ordering::Relaxed),
+        cpu_time(),
+        Instant::now(),
+    );
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let caller = Arc::clone(caller);
+            tokio::spawn(async move {
+                let mut calls = 0u64;
+                while Instant::now() < stop {
+                    caller.call().await;
+                    calls += 1;
+                }
+                calls
+            })
+        })
+        .collect();
+    let mut calls = 0;
+    for worker in workers {
+        calls += worker.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let per_call = |value: f64| value / calls as f64;
+    Round {
+        calls_per_second: calls as f64 / elapsed,
+        cpu_micros_per_call: per_call((cpu_time() - cpu).as_secs_f64() * 1e6),
+        allocations_per_call: per_call((ALLOCATIONS.load(Ordering::Relaxed) - allocations) as f64),
+        bytes_per_call: per_call((ALLOCATED_BYTES.load(Ordering::Relaxed) - bytes) as f64),
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn clients(base: &str) -> (Arc<Oms>, Arc<HandBuilt>) {
+    let oms = Arc::new(Oms(oms_api::Client::builder()
+        .endpoint(base)
+        .credentials(
+            oms_api::Credentials::access_key(AK, SK)
+                .unwrap()
+                .with_project_id(PROJECT)
+                .unwrap(),
+        )
+        .build()
+        .unwrap()));
+    let hand = Arc::new(HandBuilt {
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: base.to_owned(),
+        host: base.trim_start_matches("http://").to_owned(),
+    });
+    (oms, hand)
+}
+
+/// One client alone, for a profiler: for 10 s, or `calls` calls in
+/// sequence.
+async fn alone(base: &str, which: &str, concurrency: usize, calls: Option<usize>) {
+    let (oms, hand) = clients(base);
+    if let Some(calls) = calls {
+        let workers: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let (oms, hand, which) = (Arc::clone(&oms), Arc::clone(&hand), which.to_owned());
+                tokio::spawn(async move {
+                    for _ in 0..calls / concurrency {
+                        match which.as_str() {
+                            "oms" => oms.call().await,
+                            _ => hand.call().await,
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.await.unwrap();
+        }
+        return;
+    }
+    let measured = match which {
+        "oms" => round(&oms, concurrency, 10.0).await,
+        "hand" => round(&hand, concurrency, 10.0).await,
+        other => panic!("--only oms or --only hand, not {other}"),
+    };
+    println!(
+        "{which}: {:.0} calls/s, {:.1} CPU µs/call",
+        measured.calls_per_second, measured.cpu_micros_per_call
+    );
+}
+
+async fn compare(base: &str, levels: &[usize], rounds: usize, seconds: f64) {
+    let (oms, hand) = clients(base);
+    println!(
+        "{:>11} | {:>21} | {:>19} | {:>22} | {:>17}",
+        "concurrency",
+        "calls/s oms / hand",
+        "CPU µs/call o / h",
+        "allocations/call o / h",
+        "kB/call o / h"
+    );
+    for &concurrency in levels {
+        let (mut o, mut h) = (Vec::new(), Vec::new());
+        for pair in 0..rounds {
+            if pair % 2 == 0 {
+                o.push(round(&oms, concurrency, seconds).await);
+                h.push(round(&hand, concurrency, seconds).await);
+            } else {
+                h.push(round(&hand, concurrency, seconds).await);
+                o.push(round(&oms, concurrency, seconds).await);
+            }
+        }
+        let show = |f: fn(&Round) -> f64| {
+            let oms = median(o.iter().map(f).collect());
+            let hand = median(h.iter().map(f).collect());
+            let ratio = median(o.iter().zip(&h).map(|(a, b)| f(a) / f(b)).collect());
+            (oms, hand, ratio)
+        };
+        let calls = show(|r| r.calls_per_second);
+        let cpu = show(|r| r.cpu_micros_per_call);
+        let allocations = show(|r| r.allocations_per_call);
+        let bytes = show(|r| r.bytes_per_call / 1024.0);
+        println!(
+            "{concurrency:>11} | {:>7.0} / {:>7.0} {:>4.2}× | {:>5.1} / {:>5.1} {:>4.2}× | {:>6.1} / {:>6.1} {:>5.2}× | {:>4.1} / {:>4.1} {:>4.2}×",
+            calls.0,
+            calls.1,
+            calls.2,
+            cpu.0,
+            cpu.1,
+            cpu.2,
+            allocations.0,
+            allocations.1,
+            allocations.2,
+            bytes.0,
+            bytes.1,
+            bytes.2,
+        );
+    }
+}
