@@ -15,6 +15,7 @@
 //!                                             # one client alone, for a profiler
 //!     … -- --only hand --calls 2000           # a fixed number of calls (for callgrind)
 //!     … -- --concurrency 64 --rounds 21 --seconds 2   # a longer comparison
+//!     … -- --workers 2                        # two client workers (default one)
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -99,8 +100,11 @@ fn main() {
             (format!("http://{}", line.trim()), Some(server))
         }
     };
+    // One worker for the clients and one for the server: on a 2-core
+    // machine each has a core, and what a client costs shows in its rate.
+    let workers = value("--workers").map_or(1, |w| w.parse().unwrap());
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .unwrap();

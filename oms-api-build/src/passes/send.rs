@@ -1,4 +1,5 @@
-//! Hands every operation's request to the client's dispatcher.
+//! Hands every operation's request to the client's dispatcher, in a boxed
+//! future.
 //!
 //! progenitor's `send` converts the builder's fields, builds the URL and the
 //! `reqwest::Request`, then runs the hooks, sends, and decodes the response
@@ -165,8 +166,15 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
             op.id
         )));
     }
-    send.sig.output =
-        parse_quote!(-> ::std::result::Result<ResponseValue<#response>, crate::Error>);
+    // The operation's state (the request, its copy for a retry, the
+    // response being read: a few kilobytes) lives in one box, instead of
+    // being carried and moved through every caller's future.
+    send.sig.asyncness = None;
+    send.sig.output = parse_quote! {
+        -> impl ::std::future::Future<
+            Output = ::std::result::Result<ResponseValue<#response>, crate::Error>,
+        > + 'a
+    };
     let constant = constant(&op.id);
     let operation: Expr = parse_quote!(&super::operations::#constant);
     let mut statements = Vec::new();
@@ -198,7 +206,9 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
             }
         }
     }
-    send.block.stmts = statements;
+    send.block = parse_quote!({
+        ::std::boxed::Box::pin(async move { #(#statements)* })
+    });
     Ok(())
 }
 
@@ -437,7 +447,8 @@ mod tests {
         let code = prettyplease::unparse(&parse_quote!(impl X { #send }));
         let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
         for expected in [
-            "-> ::std::result::Result<ResponseValue<()>, crate::Error>",
+            "-> impl ::std::future::Future< Output = ::std::result::Result<ResponseValue<()>, crate::Error>, > + 'a",
+            "::std::boxed::Box::pin(async move {",
             "let project_id = project_id?;",
             "let path = [project_id.to_string(), sync_task_id.to_string()];",
             "crate::dispatch::url( &client.inner, &super::operations::START_SYNC_TASK, &path, );",
