@@ -12,7 +12,7 @@ use progenitor_impl::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
 
-pub use spec::{IDEMPOTENT, OPEN_ENUM, REGIONS, RULE, SECRET};
+pub use spec::{EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, REGIONS, RULE, SECRET};
 
 /// The command that regenerates everything this crate emits, named in the
 /// `@generated` header.

@@ -25,6 +25,9 @@ pub const RULE: &str = "x-oms-rule";
 pub const IDEMPOTENT: &str = "x-oms-idempotent";
 /// On an operation offered in some regions only: their ids.
 pub const REGIONS: &str = "x-oms-regions";
+/// On an object schema of a request body: the properties of which exactly
+/// one must be set.
+pub const EXACTLY_ONE_OF: &str = "x-oms-exactly-one-of";
 
 /// The spec as parsed, and where it came from.
 pub(crate) struct Spec {
@@ -275,20 +278,8 @@ impl Spec {
             .and_then(|body| body.content.get("application/json"))
             .and_then(|media| media.schema.as_ref())
             .and_then(|schema| self.resolve(schema));
-        if let Some(Schema {
-            schema_kind: SchemaKind::Type(Type::Object(object)),
-            ..
-        }) = body
-        {
-            for (field, schema) in &object.properties {
-                if let Some(check) = self.resolve_boxed(schema).and_then(check_of) {
-                    rules.push(Rule {
-                        location: Location::Body,
-                        field: field.clone(),
-                        check,
-                    });
-                }
-            }
+        if let Some(body) = body {
+            self.body_rules(&id, "", body, &mut rules, 0)?;
         }
         let template = template(path);
         let in_template: Vec<&str> = template
@@ -318,6 +309,87 @@ impl Spec {
             response_body,
             rules,
         })
+    }
+
+    /// The rules of `schema`, found at `path` in a request body (`""` for
+    /// the body itself, `bandwidth_policy[]` for the items of a list):
+    /// ranges and sizes anywhere in it, and `x-oms-exactly-one-of`.
+    fn body_rules(
+        &self,
+        id: &str,
+        path: &str,
+        schema: &Schema,
+        rules: &mut Vec<Rule>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if depth > 8 {
+            return Ok(());
+        }
+        let at = |name: &str| {
+            if path.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            }
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => {
+                if let Some(fields) = schema.schema_data.extensions.get(EXACTLY_ONE_OF) {
+                    let fields: Vec<String> = fields
+                        .as_array()
+                        .and_then(|items| {
+                            items
+                                .iter()
+                                .map(|i| i.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .filter(|fields: &Vec<String>| {
+                            fields.len() >= 2
+                                && fields.iter().all(|f| object.properties.contains_key(f))
+                        })
+                        .ok_or_else(|| {
+                            extension_error(
+                                id,
+                                EXACTLY_ONE_OF,
+                                "is not a list of two or more of the object's properties",
+                            )
+                        })?;
+                    rules.push(Rule {
+                        location: Location::Body,
+                        field: path.to_owned(),
+                        check: Check::ExactlyOne(fields),
+                    });
+                }
+                for (name, property) in &object.properties {
+                    let Some(property) = self.resolve_boxed(property) else {
+                        continue;
+                    };
+                    if let Some(check) = check_of(property) {
+                        rules.push(Rule {
+                            location: Location::Body,
+                            field: at(name),
+                            check,
+                        });
+                    }
+                    self.body_rules(id, &at(name), property, rules, depth + 1)?;
+                }
+            }
+            SchemaKind::Type(Type::Array(array)) => {
+                if let Some(items) = array.items.as_ref().and_then(|i| self.resolve_boxed(i)) {
+                    let items_path = format!("{path}[]");
+                    if let Some(check) = check_of(items) {
+                        rules.push(Rule {
+                            location: Location::Body,
+                            field: items_path.clone(),
+                            check,
+                        });
+                    }
+                    self.body_rules(id, &items_path, items, rules, depth + 1)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Every replacement the `x-oms-secret` and `x-oms-open-enum`
@@ -486,13 +558,15 @@ pub(crate) struct Rule {
 pub(crate) enum Check {
     Range(Option<i64>, Option<i64>),
     Items(Option<usize>, Option<usize>),
+    ExactlyOne(Vec<String>),
 }
 
 impl Check {
     pub fn words(&self) -> String {
-        match *self {
-            Check::Range(min, max) => words::range(min, max),
-            Check::Items(min, max) => words::items(min, max),
+        match self {
+            Check::Range(min, max) => words::range(*min, *max),
+            Check::Items(min, max) => words::items(*min, *max),
+            Check::ExactlyOne(fields) => words::exactly_one(fields),
         }
     }
 }

@@ -41,14 +41,17 @@ fn operation(op: &OperationFacts) -> TokenStream {
         };
         let field = &rule.field;
         let words = rule.check.words();
-        let check = match rule.check {
+        let check = match &rule.check {
             Check::Range(min, max) => {
-                let (min, max) = (option(min), option(max));
+                let (min, max) = (option(*min), option(*max));
                 quote!(crate::operation::Check::Range { min: #min, max: #max })
             }
             Check::Items(min, max) => {
-                let (min, max) = (option(min), option(max));
+                let (min, max) = (option(*min), option(*max));
                 quote!(crate::operation::Check::Items { min: #min, max: #max })
+            }
+            Check::ExactlyOne(fields) => {
+                quote!(crate::operation::Check::ExactlyOne(&[#(#fields),*]))
             }
         };
         quote! {

@@ -36,6 +36,16 @@ pub(crate) fn items(min: Option<usize>, max: Option<usize>) -> String {
     }
 }
 
+/// One field of several.
+pub(crate) fn exactly_one(fields: &[String]) -> String {
+    let listed: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    match listed.split_last() {
+        Some((last, [])) => format!("{last} must be set"),
+        Some((last, rest)) => format!("exactly one of {} and {last} must be set", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// A value from a list.
 pub(crate) fn one_of(values: &[String]) -> String {
     let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
@@ -61,6 +71,10 @@ mod tests {
         assert_eq!(range(Some(0), None), "must be at least 0");
         assert_eq!(items(Some(1), Some(100)), "must have 1 to 100 items");
         assert_eq!(items(None, Some(1)), "must have at most 1 item");
+        assert_eq!(
+            exactly_one(&["group_id".to_owned(), "ids".to_owned()]),
+            "exactly one of `group_id` and `ids` must be set"
+        );
         assert_eq!(
             one_of(&["DEFAULT".to_owned(), "KMS".to_owned()]),
             "must be one of `DEFAULT`, `KMS`"

@@ -64,6 +64,7 @@ components:
       x-oms-secret: true
     Thing:
       type: object
+      x-oms-exactly-one-of: [token, names]
       properties:
         token:
           $ref: '#/components/schemas/Token'
@@ -72,6 +73,12 @@ components:
           minItems: 1
           maxItems: 3
           items: {{type: string}}
+        limits:
+          type: array
+          items:
+            type: object
+            properties:
+              rate: {{type: integer, format: int64, minimum: 1, maximum: 9}}
 {schemas}"#
     )
 }
@@ -106,6 +113,8 @@ fn a_new_operation_gets_its_table_entry_from_the_spec_alone() {
         r#"field: "thing_id", check: crate::operation::Check::Range { min: ::std::option::Option::Some(0i64), max: ::std::option::Option::Some(99i64), }, words: "must be 0 to 99""#,
         r#"field: "limit", check: crate::operation::Check::Range { min: ::std::option::Option::Some(1i64), max: ::std::option::Option::Some(5i64), }, words: "must be 1 to 5""#,
         r#"field: "names", check: crate::operation::Check::Items { min: ::std::option::Option::Some(1usize), max: ::std::option::Option::Some(3usize), }, words: "must have 1 to 3 items""#,
+        r#"field: "limits[].rate", check: crate::operation::Check::Range { min: ::std::option::Option::Some(1i64), max: ::std::option::Option::Some(9i64), }, words: "must be 1 to 9""#,
+        r#"field: "", check: crate::operation::Check::ExactlyOne(&["token", "names"]), words: "exactly one of `token` and `names` must be set""#,
         "pub static ALL: &[&crate::operation::Operation] = &[&PUT_THING];",
         r#"pub static SECRET_FIELDS: &[&str] = &["token"];"#,
     ] {
@@ -208,5 +217,14 @@ fn compile_outside_a_build_script_says_so() {
     assert!(
         error.to_string().starts_with("OUT_DIR is not set"),
         "{error}"
+    );
+}
+
+#[test]
+fn exactly_one_of_must_name_properties() {
+    let text = spec(IDEMPOTENT, "").replace("[token, names]", "[token, missing]");
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        "PutThing: x-oms-exactly-one-of is not a list of two or more of the object's properties"
     );
 }

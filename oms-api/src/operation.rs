@@ -48,7 +48,9 @@ pub enum Segment {
 pub struct Rule {
     /// Where the field is.
     pub location: Location,
-    /// The field, as the spec names it.
+    /// The field, as the spec names it; in a body, its path: `migrate_since`,
+    /// `bandwidth_policy[].max_bandwidth` (each item's), or `""` for the body
+    /// itself.
     pub field: &'static str,
     /// What it must satisfy.
     pub check: Check,
@@ -84,6 +86,9 @@ pub enum Check {
         /// The most items allowed.
         max: Option<usize>,
     },
+    /// An object with exactly one of these properties set
+    /// (`x-oms-exactly-one-of`).
+    ExactlyOne(&'static [&'static str]),
 }
 
 impl Operation {
@@ -200,18 +205,8 @@ impl Operation {
                     let body = json.get_or_insert_with(|| {
                         body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
                     });
-                    match body.as_ref().and_then(|b| b.get(rule.field)) {
-                        None | Some(serde_json::Value::Null) => {}
-                        Some(serde_json::Value::Array(items)) => match rule.check {
-                            Check::Items { min, max }
-                                if min.is_none_or(|m| items.len() >= m)
-                                    && max.is_none_or(|m| items.len() <= m) => {}
-                            _ => return Err(broken()),
-                        },
-                        Some(value) => {
-                            let number = value.as_i64().ok_or_else(broken)?;
-                            check_integer(rule, &number.to_string()).map_err(|()| broken())?;
-                        }
+                    if let Some(body) = body.as_ref() {
+                        check_body(rule, body)?;
                     }
                 }
             }
@@ -270,6 +265,87 @@ impl Operation {
             return Err(mismatch("request"));
         }
         Ok(())
+    }
+}
+
+/// Checks `rule` wherever its path leads in `body`; an absent or `null`
+/// field is not checked (whether it is required is the types' business).
+fn check_body(rule: &Rule, body: &serde_json::Value) -> Result<(), ValidationError> {
+    let segments: Vec<&str> = if rule.field.is_empty() {
+        Vec::new()
+    } else {
+        rule.field.split('.').collect()
+    };
+    let mut found = Vec::new();
+    locate(body, &segments, String::new(), &mut found);
+    for (at, value) in found {
+        let holds = match (rule.check, value) {
+            (_, serde_json::Value::Null) => true,
+            (Check::Range { min, max }, value) => value
+                .as_i64()
+                .is_some_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)),
+            (Check::Items { min, max }, serde_json::Value::Array(items)) => {
+                min.is_none_or(|m| items.len() >= m) && max.is_none_or(|m| items.len() <= m)
+            }
+            (Check::ExactlyOne(fields), serde_json::Value::Object(object)) => {
+                fields
+                    .iter()
+                    .filter(|f| object.get(**f).is_some_and(|v| !v.is_null()))
+                    .count()
+                    == 1
+            }
+            _ => false,
+        };
+        if !holds {
+            let field = if at == rule.field {
+                std::borrow::Cow::Borrowed(rule.field)
+            } else {
+                std::borrow::Cow::Owned(at)
+            };
+            return Err(ValidationError::new(
+                if field.is_empty() {
+                    "request".into()
+                } else {
+                    field
+                },
+                rule.words,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The values at `segments` (`name`, or `name[]` for each item) below
+/// `value`, with their concrete paths (`bandwidth_policy[2].max_bandwidth`).
+fn locate<'v>(
+    value: &'v serde_json::Value,
+    segments: &[&str],
+    at: String,
+    found: &mut Vec<(String, &'v serde_json::Value)>,
+) {
+    let Some((segment, rest)) = segments.split_first() else {
+        found.push((at, value));
+        return;
+    };
+    let (name, each) = match segment.strip_suffix("[]") {
+        Some(name) => (name, true),
+        None => (*segment, false),
+    };
+    let Some(child) = value.get(name) else {
+        return;
+    };
+    let at = if at.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{at}.{name}")
+    };
+    if !each {
+        return locate(child, rest, at, found);
+    }
+    if let serde_json::Value::Array(items) = child {
+        for (index, item) in items.iter().enumerate() {
+            locate(item, rest, format!("{at}[{index}]"), found);
+        }
     }
 }
 
