@@ -128,8 +128,13 @@ impl Spec {
 
     /// Checks every extension and returns what the generator needs.
     pub fn facts(&self) -> Result<Facts, Error> {
+        let replacements = self.replacements()?;
         let mut facts = Facts {
-            replacements: self.replacements()?,
+            open_enums: replacements
+                .iter()
+                .filter_map(|r| r.open_enum.clone())
+                .collect(),
+            replacements,
             patterns: BTreeMap::new(),
             operations: Vec::new(),
             secret_fields: BTreeSet::new(),
@@ -411,6 +416,7 @@ impl Spec {
                     out.push(Replacement {
                         schema: name.clone(),
                         rust_type: format!("crate::Secret<{min}, {max}>"),
+                        open_enum: None,
                     });
                 }
                 Some(_) => return Err(extension_error(name, SECRET, "is not a boolean")),
@@ -433,6 +439,7 @@ impl Spec {
                 out.push(Replacement {
                     schema: name.clone(),
                     rust_type: format!("crate::OpenEnum<crate::types::{target}>"),
+                    open_enum: Some(target.to_owned()),
                 });
             }
         }
@@ -490,12 +497,16 @@ pub(crate) struct Facts {
     pub operations: Vec<OperationFacts>,
     /// The names of the object properties whose values are secrets.
     pub secret_fields: BTreeSet<String>,
+    /// The string enums some `x-oms-open-enum` schema opens.
+    pub open_enums: BTreeSet<String>,
 }
 
 /// A component schema to replace by a hand-written type.
 pub(crate) struct Replacement {
     pub schema: String,
     pub rust_type: String,
+    /// The enum an `x-oms-open-enum` replacement opens.
+    pub open_enum: Option<String>,
 }
 
 /// One operation.

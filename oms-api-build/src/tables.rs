@@ -75,12 +75,25 @@ fn operation(op: &OperationFacts) -> TokenStream {
 }
 
 /// The `operations` module: one constant per operation, `ALL`, and
-/// `SECRET_FIELDS`.
+/// `SECRET_FIELDS`; and the conversion of each opened enum into its
+/// `OpenEnum` (a blanket `From<T>` would rule out `From<&str>`).
 pub(crate) fn tables(facts: &Facts) -> TokenStream {
     let operations = facts.operations.iter().map(operation);
     let names = facts.operations.iter().map(|op| constant(&op.id));
     let secrets = &facts.secret_fields;
+    let open_enums = facts.open_enums.iter().map(|name| {
+        let name = format_ident!("{name}");
+        quote! {
+            impl ::std::convert::From<crate::types::#name> for crate::OpenEnum<crate::types::#name> {
+                fn from(value: crate::types::#name) -> Self {
+                    crate::OpenEnum::Known(value)
+                }
+            }
+        }
+    });
     quote! {
+        #(#open_enums)*
+
         /// Every operation of the spec, with the facts the client acts on
         /// (see [`Operation`](crate::operation::Operation)).
         pub mod operations {

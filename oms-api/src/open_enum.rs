@@ -7,18 +7,24 @@ use std::str::FromStr;
 /// newer one this client does not know yet, kept as text.
 ///
 /// The service adds enum values over time; a response that carries one must
-/// still decode. Response fields whose schema says `x-oms-open-enum` have
-/// this type.
+/// still decode, and a request may name one (a cloud vendor) before this
+/// client lists it. Fields whose schema says `x-oms-open-enum` have this
+/// type; they are set from a `T` or from any text.
 ///
 /// ```
 /// use oms_api::OpenEnum;
-/// use oms_api::types::SyncTaskStatus;
+/// use oms_api::types::{CloudVendor, SyncTaskStatus};
 ///
 /// let known: OpenEnum<SyncTaskStatus> = serde_json::from_str("\"STOPPED\"")?;
 /// assert_eq!(known.known(), Some(&SyncTaskStatus::Stopped));
 /// let newer: OpenEnum<SyncTaskStatus> = serde_json::from_str("\"MIGRATING\"")?;
 /// assert_eq!(newer.known(), None);
 /// assert_eq!(newer.to_string(), "MIGRATING");
+///
+/// let vendor: OpenEnum<CloudVendor> = "Aliyun".into();
+/// assert_eq!(vendor, OpenEnum::from(CloudVendor::Aliyun));
+/// let later: OpenEnum<CloudVendor> = "Oracle".into();
+/// assert_eq!(serde_json::to_string(&later)?, "\"Oracle\"");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,9 +50,22 @@ impl<T> OpenEnum<T> {
     }
 }
 
-impl<T> From<T> for OpenEnum<T> {
-    fn from(value: T) -> Self {
-        OpenEnum::Known(value)
+// `From<T>` is generated for each enum of the spec that is opened: a
+// blanket one would overlap with `From<&str>`.
+
+impl<T: FromStr> From<&str> for OpenEnum<T> {
+    /// The value `T` lists, or else the text as it is.
+    fn from(text: &str) -> Self {
+        text.parse()
+            .map_or_else(|_| OpenEnum::Unknown(text.to_owned()), OpenEnum::Known)
+    }
+}
+
+impl<T: FromStr> From<String> for OpenEnum<T> {
+    /// The value `T` lists, or else the text as it is.
+    fn from(text: String) -> Self {
+        text.parse()
+            .map_or_else(|_| OpenEnum::Unknown(text), OpenEnum::Known)
     }
 }
 
@@ -54,9 +73,7 @@ impl<T: FromStr> FromStr for OpenEnum<T> {
     type Err = std::convert::Infallible;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(text
-            .parse()
-            .map_or_else(|_| OpenEnum::Unknown(text.to_owned()), OpenEnum::Known))
+        Ok(text.into())
     }
 }
 
@@ -87,10 +104,7 @@ impl<T: fmt::Display> serde::Serialize for OpenEnum<T> {
 
 impl<'de, T: FromStr> serde::Deserialize<'de> for OpenEnum<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Ok(text
-            .parse()
-            .map_or_else(|_| OpenEnum::Unknown(text), OpenEnum::Known))
+        Ok(String::deserialize(deserializer)?.into())
     }
 }
 

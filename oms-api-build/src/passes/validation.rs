@@ -312,14 +312,26 @@ fn require_static_error(setter: &mut syn::ImplItemFn) {
         where_clause
             .predicates
             .iter()
-            .filter(|predicate| {
-                !matches!(predicate, syn::WherePredicate::Type(p)
-                if quote::quote!(#p).to_string().contains(":: Error"))
-            })
+            .filter(|predicate| !bounds_error_of(predicate, &value_type))
             .cloned()
             .collect();
     predicates.push(parse_quote!(#value_type::Error: ::std::fmt::Display + 'static));
     where_clause.predicates = predicates;
+}
+
+/// Whether `predicate` bounds `T::Error` (and not, say, `T: TryInto<super::ErrorReason>`).
+fn bounds_error_of(predicate: &syn::WherePredicate, value_type: &syn::Ident) -> bool {
+    let syn::WherePredicate::Type(predicate) = predicate else {
+        return false;
+    };
+    let syn::Type::Path(bounded) = &predicate.bounded_ty else {
+        return false;
+    };
+    let segments: Vec<_> = bounded.path.segments.iter().map(|s| &s.ident).collect();
+    bounded.qself.is_none()
+        && segments.len() == 2
+        && segments[0] == value_type
+        && segments[1] == "Error"
 }
 
 #[cfg(test)]
@@ -420,5 +432,26 @@ mod tests {
             "{code}"
         );
         assert!(!code.contains("format!"), "{code}");
+    }
+
+    #[test]
+    fn keeps_the_bound_of_a_type_whose_name_starts_with_error() {
+        let code = rewritten(parse_quote! {
+            impl Builder {
+                pub fn error_reason<T>(mut self, value: T) -> Self
+                where T: TryInto<Option<super::ErrorReason>>, T::Error: ::std::fmt::Display,
+                {
+                    self.error_reason = value.try_into().map_err(|e| format!("error converting supplied value for error_reason: {e}"));
+                    self
+                }
+            }
+        });
+        let squeezed: String = code.split_whitespace().collect();
+        assert!(
+            squeezed.contains(
+                "T:TryInto<Option<super::ErrorReason>>,T::Error:::std::fmt::Display+'static"
+            ),
+            "{code}"
+        );
     }
 }

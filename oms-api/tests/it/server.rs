@@ -231,6 +231,75 @@ pub fn valid_create_body(
         .dst_bucket("b")
 }
 
+/// A CreateTask body with its required fields set: an `object` task of the
+/// whole source bucket.
+pub fn valid_create_task_body(
+    body: oms_api::types::builder::CreateTaskReq,
+) -> oms_api::types::builder::CreateTaskReq {
+    use oms_api::types::{DstNodeReq, SrcNodeReq};
+    body.src_node(
+        SrcNodeReq::builder()
+            .cloud_type("Aliyun")
+            .region("cn-hangzhou")
+            .ak("a")
+            .sk("s")
+            .bucket("src")
+            .object_key([""]),
+    )
+    .dst_node(
+        DstNodeReq::builder()
+            .ak("a")
+            .sk("s")
+            .bucket("dst")
+            .region("cn-north-4"),
+    )
+}
+
+/// A CreateTaskGroup body with its required fields set.
+pub fn valid_create_task_group_body(
+    body: oms_api::types::builder::CreateTaskGroupReq,
+) -> oms_api::types::builder::CreateTaskGroupReq {
+    use oms_api::types::{TaskGroupDstNode, TaskGroupSrcNode};
+    body.src_node(
+        TaskGroupSrcNode::builder()
+            .cloud_type("Aliyun")
+            .region("cn-hangzhou")
+            .ak("a")
+            .sk("s")
+            .bucket("src")
+            .object_key([""]),
+    )
+    .dst_node(
+        TaskGroupDstNode::builder()
+            .ak("a")
+            .sk("s")
+            .bucket("dst")
+            .region("cn-north-4"),
+    )
+}
+
+/// A ShowCdnInfo body with its required fields set.
+pub fn valid_cdn_info_body(
+    body: oms_api::types::builder::ShowCdnInfoReq,
+) -> oms_api::types::builder::ShowCdnInfoReq {
+    body.cloud_type("Aliyun")
+        .region("cn-hangzhou")
+        .bucket("src")
+        .ak("a")
+        .sk("s")
+        .source_cdn(
+            oms_api::types::SourceCdnReq::builder()
+                .domain("cdn.example.com")
+                .protocol("https")
+                .authentication_type("NONE"),
+        )
+}
+
+/// No traffic limits, for the operations that replace them.
+pub fn no_limits() -> Vec<oms_api::types::BandwidthPolicy> {
+    Vec::new()
+}
+
 /// A server whose every connection is handed to a script, for behaviours no
 /// well-formed server has (endless bodies, hanging up); it counts the
 /// connections it accepted.

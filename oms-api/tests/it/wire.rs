@@ -294,7 +294,7 @@ async fn list_sync_tasks() {
     assert_eq!(
         task.consistency_check,
         Some(OpenEnum::Known(
-            types::ReportedConsistencyCheck::SizeLastModified
+            types::TaskConsistencyCheck::SizeLastModified
         ))
     );
 }
