@@ -70,6 +70,11 @@ pub enum Error {
     /// than the API's offsets reach, or repeated a page.
     #[error("cannot list every item: {0}")]
     Pagination(String),
+    /// A waiter ([`Client::wait_for_task`](crate::Client::wait_for_task),
+    /// [`Client::wait_for_task_group`](crate::Client::wait_for_task_group))
+    /// ended without the resource succeeding.
+    #[error(transparent)]
+    Wait(#[from] WaitError),
     /// A success response whose body does not match the spec.
     #[error("cannot decode the response from OMS{}", RequestIdSuffix(request_id.as_deref()))]
     InvalidResponse {
@@ -99,7 +104,8 @@ impl Error {
             Error::Service(e) => e.request_id(),
             Error::UnexpectedStatus { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. }
-            | Error::InvalidResponse { request_id, .. } => request_id.as_deref(),
+            | Error::InvalidResponse { request_id, .. }
+            | Error::Wait(WaitError::Gone { request_id, .. }) => request_id.as_deref(),
             _ => None,
         }
     }
@@ -382,6 +388,44 @@ impl TimeoutError {
             None => what.to_owned(),
         }
     }
+}
+
+/// Why a waiter ended without the resource succeeding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The deadline passed before the resource reached a final state.
+    #[error("{resource} is still in status {} after {waited:?}", status.map_or_else(|| "unknown".to_owned(), |s| s.to_string()))]
+    Deadline {
+        /// What was waited for (`migration task 42`).
+        resource: String,
+        /// Its last status.
+        status: Option<i32>,
+        /// How long the waiter waited.
+        waited: Duration,
+    },
+    /// The resource does not exist (any more): it was deleted, or never
+    /// was.
+    #[error("{resource} does not exist{}", RequestIdSuffix(request_id.as_deref()))]
+    Gone {
+        /// What was waited for.
+        resource: String,
+        /// The request id of the answer that said so.
+        request_id: Option<String>,
+    },
+    /// The resource failed: its `error_reason`, cut and with control
+    /// characters escaped.
+    #[error("{resource} failed (status {status}){}{}", error_code.as_deref().map(|c| format!(": {c}")).unwrap_or_default(), error_msg.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Failed {
+        /// What was waited for.
+        resource: String,
+        /// Its final status.
+        status: i32,
+        /// The code of its `error_reason`.
+        error_code: Option<String>,
+        /// The message of its `error_reason`.
+        error_msg: Option<String>,
+    },
 }
 
 /// An error answered by OMS or by the API gateway in front of it.

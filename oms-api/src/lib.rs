@@ -18,6 +18,7 @@ mod retry;
 mod secret;
 pub mod signer;
 mod state;
+mod wait;
 
 pub use client::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
@@ -31,7 +32,7 @@ pub use dispatch::{ERROR_BODY_LIMIT, USER_AGENT};
 pub use endpoint::{Endpoint, Region};
 pub use error::{
     ClockSkew, ConfigError, Error, REQUEST_ID_HEADER, ServiceError, SigningError, TimeoutError,
-    TimeoutKind, ValidationError,
+    TimeoutKind, ValidationError, WaitError,
 };
 pub use generated::{Client, builder, operations, types};
 pub use open_enum::OpenEnum;
@@ -39,6 +40,7 @@ pub use progenitor_client::ResponseValue;
 pub use retry::RetryConfig;
 pub use secret::{REDACTED, Secret, SecretLengthError};
 pub(crate) use state::ClientState;
+pub use wait::{TaskGroupStatus, TaskStatus, Wait};
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

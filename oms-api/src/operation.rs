@@ -155,12 +155,11 @@ impl Operation {
         self.rules
     }
 
-    /// The most `field` (a query parameter) may be, per the spec.
-    pub(crate) fn query_max(&self, field: &str) -> Option<i64> {
+    /// The most `field` (a query parameter or a body field) may be, per the
+    /// spec.
+    pub(crate) fn max(&self, location: Location, field: &str) -> Option<i64> {
         self.rules.iter().find_map(|rule| match rule.check {
-            Check::Range { max, .. } if rule.location == Location::Query && rule.field == field => {
-                max
-            }
+            Check::Range { max, .. } if rule.location == location && rule.field == field => max,
             _ => None,
         })
     }

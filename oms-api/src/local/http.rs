@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 use super::input::{Call, Outcome, Refusal};
 use super::record::RecordedRequest;
-use super::{Answer, Shared, State, gateway, sync_tasks};
+use super::{Answer, Shared, State, buckets, catalog, gateway, sync_tasks, tasks};
 use crate::operation::{Operation, Segment};
 use crate::operations;
 
@@ -134,6 +134,11 @@ fn answer(shared: &Shared, request: &RecordedRequest, request_id: &str) -> Answe
         query: url.query_pairs().into_owned().collect(),
         url,
         body: request.body(),
+        host: request
+            .headers()
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1"),
     };
     let mut state = shared.lock();
     match dispatch(&mut state, &call) {
@@ -188,6 +193,33 @@ fn dispatch(state: &mut State, call: &Call<'_>) -> Outcome {
         "StopSyncTask" => sync_tasks::stop(state, call),
         "CreateSyncEvents" => sync_tasks::events(state, call),
         "ListSyncTaskStatistic" => sync_tasks::statistics(state, call),
+        "ListTasks" => tasks::list(state, call),
+        "CreateTask" => tasks::create(state, call),
+        "ShowTask" => tasks::show(state, call),
+        "DeleteTask" => tasks::delete(state, call),
+        "StartTask" => tasks::start(state, call),
+        "StopTask" => tasks::stop(state, call),
+        "UpdateBandwidthPolicy" => tasks::update_bandwidth(state, call),
+        "BatchUpdateTasks" => tasks::batch_update(state, call),
+        "ListTaskGroup" => tasks::list_groups(state, call),
+        "CreateTaskGroup" => tasks::create_group(state, call),
+        "ShowTaskGroup" => tasks::show_group(state, call),
+        "DeleteTaskGroup" => tasks::delete_group(state, call),
+        "StopTaskGroup" => tasks::stop_group(state, call),
+        "StartTaskGroup" => tasks::start_group(state, call),
+        "RetryTaskGroup" => tasks::retry_group(state, call),
+        "UpdateTaskGroup" => tasks::update_group(state, call),
+        "ShowBucketList" => buckets::list(state, call),
+        "ShowBucketObjects" => buckets::objects(state, call),
+        "ShowBucketRegion" => buckets::region(state, call),
+        "ShowCdnInfo" => buckets::cdn_info(state, call),
+        "CheckPrefix" => buckets::check_prefix(state, call),
+        "CheckUrlSourceListFileFormat" => buckets::check_list_file(state, call),
+        "ShowCloudType" => catalog::cloud_types(state, call),
+        "ShowRegionInfo" => catalog::regions(state, call),
+        "ListApiVersions" => catalog::list_versions(state, call),
+        "ShowApiInfo" => catalog::show_version(state, call),
+        "UpdatePrivacyAgreementRecord" => catalog::agree_privacy(state, call),
         other => Err(Refusal {
             status: StatusCode::NOT_IMPLEMENTED,
             code: "OMS.0001",

@@ -19,6 +19,8 @@ pub(super) struct Call<'a> {
     pub url: url::Url,
     pub query: Vec<(String, String)>,
     pub body: &'a [u8],
+    /// The `Host` header.
+    pub host: &'a str,
 }
 
 /// An error answer: status, OMS error code and message.
@@ -51,6 +53,32 @@ impl Call<'_> {
     /// Path parameter `index`.
     pub fn param(&self, index: usize) -> &str {
         &self.params[index]
+    }
+
+    /// The base URL the caller used.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.host)
+    }
+
+    /// The body as JSON (`null` when it is not JSON); read it after
+    /// [`Call::body`] checked it.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(self.body).unwrap_or_default()
+    }
+
+    /// The service has its own code (`OMS.0078`) for a description with a
+    /// character it forbids, checked before the other rules.
+    pub fn refuse_forbidden_description(&self, forbidden: &[char]) -> Result<(), Refusal> {
+        if self.json()["description"]
+            .as_str()
+            .is_some_and(|d| d.contains(forbidden))
+        {
+            return Err(refuse(
+                "OMS.0078",
+                "The description contains forbidden characters",
+            ));
+        }
+        Ok(())
     }
 
     /// Checks the spec's ranges and sizes (path, query and body).

@@ -1,9 +1,14 @@
 //! An in-process OMS on 127.0.0.1, for the examples and for tests of code
 //! that uses this crate (feature `local-server`).
 //!
-//! It implements the sync-task operations over real HTTP with in-memory
-//! tasks and the service's limits (at most 5 tasks; no delete while a task
-//! synchronizes, `OMS.0063`), checks every input with the spec's own types
+//! It implements every operation of OMS v2 over real HTTP with in-memory
+//! state and the service's rules as the reference states them: sync tasks
+//! (at most 5; no delete while one synchronizes, `OMS.0063`), migration
+//! tasks and task groups (their states and the transitions OMS allows, the
+//! quota of 1500 tasks a day, progress on a simulated clock set by a
+//! [`MigrationPlan`]), the bucket helpers over [`SourceBucket`]s (marker
+//! paging of a bucket's objects), cloud types, regions, API versions and
+//! the privacy agreement. It checks every input with the spec's own types
 //! and rules, authenticates like the API gateway — an IAM token, or an
 //! SDK-HMAC-SHA256 signature checked with [`crate::signer::verify`] and
 //! refused with `401 APIGW.0301` when it does not match —, answers errors
@@ -12,7 +17,9 @@
 //!
 //! The parts: `http` (connections, routing by the spec's path templates),
 //! `gateway` (authentication), `input` (checking a call's input), `record`
-//! (what was received), and one module per resource (`sync_tasks`).
+//! (what was received), and one module per resource: `sync_tasks`, `tasks`
+//! (migration tasks and task groups), `buckets` (the bucket helpers) and
+//! `catalog` (versions, cloud types, regions, privacy agreement).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -45,6 +52,7 @@ use std::hash::RandomState;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::StatusCode;
 use serde_json::Value;
@@ -55,13 +63,18 @@ use crate::credentials::SecurityToken;
 use crate::signer::SigningKey;
 use gateway::{Gateway, Key};
 
+mod buckets;
+mod catalog;
 mod gateway;
 mod http;
 mod input;
 mod record;
 mod sync_tasks;
+mod tasks;
 
+pub use buckets::SourceBucket;
 pub use record::RecordedRequest;
+pub use tasks::MigrationPlan;
 
 /// The state of a sync task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +94,12 @@ pub struct LocalOmsBuilder {
     check_clock_skew: bool,
     clock_ahead: std::time::Duration,
     tasks: Vec<Value>,
+    plan: MigrationPlan,
+    task_quota: usize,
+    migration_tasks: Vec<Value>,
+    task_groups: Vec<Value>,
+    buckets: Vec<SourceBucket>,
+    list_files: Vec<buckets::ListFile>,
 }
 
 impl Default for LocalOmsBuilder {
@@ -91,6 +110,12 @@ impl Default for LocalOmsBuilder {
             check_clock_skew: true,
             clock_ahead: std::time::Duration::ZERO,
             tasks: Vec::new(),
+            plan: MigrationPlan::default(),
+            task_quota: tasks::TASK_QUOTA,
+            migration_tasks: Vec::new(),
+            task_groups: Vec::new(),
+            buckets: Vec::new(),
+            list_files: Vec::new(),
         }
     }
 }
@@ -178,6 +203,75 @@ impl LocalOmsBuilder {
         self
     }
 
+    /// How the migration tasks created from now on behave over time.
+    /// Default: [`MigrationPlan::default`].
+    pub fn migration_plan(mut self, plan: MigrationPlan) -> Self {
+        self.plan = plan;
+        self
+    }
+
+    /// How many migration tasks (alone or in groups) may be created in 24
+    /// hours. Default: 1500, the service's documented quota.
+    pub fn task_quota(mut self, tasks: usize) -> Self {
+        self.task_quota = tasks;
+        self
+    }
+
+    /// Adds a migration task exactly as given: a JSON object with the
+    /// fields of `TaskResp`, as ListTasks and ShowTask will return it (it
+    /// does not change over time) — with values the client may not know,
+    /// `null`s or extra fields, to test decoding.
+    ///
+    /// # Panics
+    ///
+    /// When `task` is not an object with an integer `id`.
+    pub fn raw_migration_task(mut self, task: Value) -> Self {
+        assert!(
+            task.get("id").and_then(Value::as_i64).is_some(),
+            "a raw migration task needs an integer id"
+        );
+        self.migration_tasks.push(task);
+        self
+    }
+
+    /// Adds a task group exactly as given: a JSON object with the fields of
+    /// `TaskGroupResp`, as ListTaskGroup and ShowTaskGroup will return it.
+    ///
+    /// # Panics
+    ///
+    /// When `group` is not an object with a string `group_id`.
+    pub fn raw_task_group(mut self, group: Value) -> Self {
+        assert!(
+            group.get("group_id").and_then(Value::as_str).is_some(),
+            "a raw task group needs a string group_id"
+        );
+        self.task_groups.push(group);
+        self
+    }
+
+    /// Adds a bucket of a source cloud, for the bucket helpers and as the
+    /// source of migration tasks (their totals are its objects).
+    pub fn source_bucket(mut self, bucket: SourceBucket) -> Self {
+        self.buckets.push(bucket);
+        self
+    }
+
+    /// Stores a list file `key` with `content` in the OBS bucket `bucket`,
+    /// for CheckUrlSourceListFileFormat.
+    pub fn list_file(
+        mut self,
+        bucket: impl Into<String>,
+        key: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
+        self.list_files.push(buckets::ListFile {
+            bucket: bucket.into(),
+            key: key.into(),
+            content: content.into(),
+        });
+        self
+    }
+
     /// Binds to a free port on 127.0.0.1 and starts serving in the
     /// background, until the returned [`LocalOms`] is dropped.
     pub async fn start(self) -> std::io::Result<LocalOms> {
@@ -194,6 +288,15 @@ impl LocalOmsBuilder {
             served: AtomicU64::new(0),
             state: Mutex::new(State {
                 sync_tasks: self.tasks.into_iter().map(sync_tasks::Task::new).collect(),
+                migration: tasks::Migration::new(
+                    self.plan,
+                    self.task_quota,
+                    self.migration_tasks,
+                    self.task_groups,
+                ),
+                buckets: self.buckets,
+                list_files: self.list_files,
+                privacy_agreed: false,
                 requests: Vec::new(),
             }),
         });
@@ -253,6 +356,34 @@ impl LocalOms {
             .map(|t| t.id().to_owned())
             .collect()
     }
+
+    /// The status of a migration task; `None` when there is no such task.
+    pub fn migration_task_status(&self, id: i64) -> Option<crate::TaskStatus> {
+        let code = self.shared.lock().migration.task(id)?.status()?;
+        Some(crate::TaskStatus::from_code(i32::try_from(code).ok()?))
+    }
+
+    /// The ids of every migration task, oldest first.
+    pub fn migration_task_ids(&self) -> Vec<i64> {
+        let state = self.shared.lock();
+        state
+            .migration
+            .tasks
+            .iter()
+            .filter_map(|t| t.id())
+            .collect()
+    }
+
+    /// The status of a task group; `None` when there is no such group.
+    pub fn task_group_status(&self, id: &str) -> Option<crate::TaskGroupStatus> {
+        let code = self.shared.lock().migration.group(id)?.status()?;
+        Some(crate::TaskGroupStatus::from_code(i32::try_from(code).ok()?))
+    }
+
+    /// Whether UpdatePrivacyAgreementRecord was called.
+    pub fn privacy_agreed(&self) -> bool {
+        self.shared.lock().privacy_agreed
+    }
 }
 
 /// What every connection shares: the gateway's settings and the state.
@@ -267,6 +398,10 @@ struct Shared {
 struct State {
     /// Oldest first.
     sync_tasks: Vec<sync_tasks::Task>,
+    migration: tasks::Migration,
+    buckets: Vec<SourceBucket>,
+    list_files: Vec<buckets::ListFile>,
+    privacy_agreed: bool,
     requests: Vec<RecordedRequest>,
 }
 
@@ -287,4 +422,28 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A fresh id in the service's UUID form, different for each `salt`.
+fn new_uuid(salt: &impl std::hash::Hash) -> String {
+    use std::hash::BuildHasher;
+    let hasher = RandomState::new();
+    let high = hasher.hash_one(salt);
+    let low = hasher.hash_one(high);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0xffff,
+        low >> 48,
+        low & 0xffff_ffff_ffff
+    )
 }

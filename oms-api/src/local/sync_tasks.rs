@@ -6,13 +6,11 @@
 //! forbidden characters, `OMS.1009` for an unknown task. Where the
 //! documentation is silent this file says which choice it makes.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::input::{Call, Outcome, Refusal, invalid, refuse};
-use super::{State, TaskStatus};
+use super::{State, TaskStatus, new_uuid, now_ms};
 use crate::types;
 
 /// The most sync tasks an account may have.
@@ -67,13 +65,6 @@ fn no_such_task(status: StatusCode) -> Refusal {
     }
 }
 
-fn now_ms() -> i64 {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
-}
-
 /// A plausible task, as `LocalOmsBuilder::sync_task` adds it.
 pub(super) fn sample_task(id: &str, status: TaskStatus) -> Value {
     let now = now_ms();
@@ -116,18 +107,7 @@ fn find_mut<'s>(
 /// CreateSyncTask. The service does not document the error for a sixth
 /// task; this server answers `OMS.0064` (invalid request).
 pub(super) fn create(state: &mut State, call: &Call<'_>) -> Outcome {
-    // The service has its own code for a description with forbidden
-    // characters, checked before the other rules.
-    let raw: Value = serde_json::from_slice(call.body).unwrap_or_default();
-    if raw["description"]
-        .as_str()
-        .is_some_and(|d| d.contains(['<', '>', '(', ')', '"', '\'', '&']))
-    {
-        return Err(refuse(
-            "OMS.0078",
-            "The description contains forbidden characters",
-        ));
-    }
+    call.refuse_forbidden_description(&['<', '>', '(', ')', '"', '\'', '&'])?;
     let body: types::CreateSyncTaskReq = call.body()?;
     if state.sync_tasks.len() >= MAX_TASKS {
         return Err(refuse(
@@ -135,7 +115,7 @@ pub(super) fn create(state: &mut State, call: &Call<'_>) -> Outcome {
             format!("Invalid request: an account has at most {MAX_TASKS} sync tasks"),
         ));
     }
-    let id = new_task_id(state);
+    let id = new_uuid(&(now_ms(), state.sync_tasks.len()));
     let now = now_ms();
     let text = |value: Option<String>, default: &str| value.unwrap_or_else(|| default.to_owned());
     let info = json!({
@@ -163,22 +143,6 @@ pub(super) fn create(state: &mut State, call: &Call<'_>) -> Outcome {
     });
     state.sync_tasks.push(Task::new(info));
     Ok(Some(json!({ "sync_task_id": id })))
-}
-
-/// A fresh id in the service's UUID form.
-fn new_task_id(state: &State) -> String {
-    use std::hash::BuildHasher;
-    let hasher = std::hash::RandomState::new();
-    let high = hasher.hash_one((now_ms(), state.sync_tasks.len()));
-    let low = hasher.hash_one(high);
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        high >> 32,
-        (high >> 16) & 0xffff,
-        high & 0xffff,
-        low >> 48,
-        low & 0xffff_ffff_ffff
-    )
 }
 
 /// ListSyncTasks: `limit` (the service's default 10), `offset` (default
