@@ -5,6 +5,7 @@ mod errors;
 mod examples;
 mod generated;
 mod local_oms;
+mod migration;
 mod mock_helpers;
 mod pagination;
 mod retries;
