@@ -141,3 +141,143 @@ async fn an_error_ends_the_stream() {
     let error = results[0].as_ref().unwrap_err();
     assert_eq!(error.as_service_error().unwrap().code(), "APIGW.0613");
 }
+
+#[tokio::test]
+async fn migration_tasks_end_where_the_specs_offsets_end() {
+    let pages = AtomicUsize::new(0);
+    let server = CannedServer::answering(move |_| {
+        let first = pages.fetch_add(1, Ordering::SeqCst) * 100;
+        let tasks: Vec<_> = (first..first + 100).map(|n| json!({ "id": n })).collect();
+        Canned::new(200, &json!({ "tasks": tasks, "count": 1_000_000_000 }).to_string())
+            .header("Content-Type", "application/json")
+    })
+    .await;
+    let results: Vec<_> = server
+        .client("token")
+        .list_tasks()
+        .project_id("p")
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(results.len(), 10_101);
+    assert!(matches!(results.last(), Some(Err(Error::Pagination(_)))));
+    assert_eq!(server.requests().len(), 101);
+    // ListTaskGroup's offsets reach much further (2147483647).
+    let bound = |op: &oms_api::operation::Operation| {
+        op.rules()
+            .iter()
+            .find(|r| r.field == "offset")
+            .map(|r| r.check)
+    };
+    assert_eq!(
+        bound(&oms_api::operations::LIST_TASK_GROUP),
+        Some(oms_api::operation::Check::Range {
+            min: Some(0),
+            max: Some(2_147_483_647)
+        })
+    );
+}
+
+/// The entries of a folder with 230 objects and 20 sub-folders.
+fn big_bucket() -> oms_api::local::SourceBucket {
+    let mut bucket = oms_api::local::SourceBucket::new("src", "cn-hangzhou").object("other.txt", 1);
+    for n in 0..230 {
+        bucket = bucket.object(format!("data/object-{n:03}"), n);
+    }
+    for n in 0..20 {
+        bucket = bucket.object(format!("data/folder-{n:02}/inner"), 1);
+    }
+    bucket
+}
+
+fn objects_request(client: &Client) -> oms_api::builder::ShowBucketObjects<'_> {
+    client.show_bucket_objects().project_id("p").body_map(|b| {
+        b.cloud_type("Aliyun")
+            .bucket_name("src")
+            .data_center("cn-hangzhou")
+            .file_path("data/")
+            .ak("a")
+            .sk("s")
+    })
+}
+
+#[tokio::test]
+async fn lists_a_folder_of_a_bucket_by_marker() {
+    let oms = LocalOms::builder()
+        .source_bucket(big_bucket())
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .endpoint(&oms.base_url())
+        .credentials(Credentials::iam_token("token").unwrap())
+        .build()
+        .unwrap();
+    let entries: Vec<_> = objects_request(&client)
+        .stream()
+        .map(|e| e.unwrap())
+        .collect()
+        .await;
+    let names: Vec<String> = entries.iter().map(|e| e.name.clone().unwrap()).collect();
+    let mut expected: Vec<String> = (0..20)
+        .map(|n| format!("data/folder-{n:02}/"))
+        .chain((0..230).map(|n| format!("data/object-{n:03}")))
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    assert_eq!(entries[0].size.as_deref(), Some("--"), "a folder has no size");
+    assert_eq!(entries[249].size.as_deref(), Some("229"));
+    let markers: Vec<serde_json::Value> = oms
+        .requests()
+        .iter()
+        .map(|r| serde_json::from_slice::<serde_json::Value>(r.body()).unwrap())
+        .map(|body| json!([body["behind_filename"], body["page_size"]]))
+        .collect();
+    assert_eq!(
+        markers,
+        [
+            json!(["", 100]),
+            json!([expected[99], 100]),
+            json!([expected[199], 100]),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_bucket_listing_ends_on_a_marker_followed_before() {
+    // Fresh names on every page, but the markers go "a", "b", "a", …
+    let pages = AtomicUsize::new(0);
+    let server = CannedServer::answering(move |_| {
+        let page = pages.fetch_add(1, Ordering::SeqCst);
+        let marker = if page % 2 == 0 { "a" } else { "b" };
+        let body = json!({
+            "next_page": true,
+            "next_marker": marker,
+            "records": [{ "name": format!("object-{page}"), "size": "1" }],
+        });
+        Canned::new(200, &body.to_string()).header("Content-Type", "application/json")
+    })
+    .await;
+    let client = server.client("token");
+    let results: Vec<_> = objects_request(&client).stream().collect().await;
+    assert_eq!(results.len(), 4, "three pages, then an error: {results:?}");
+    assert!(matches!(results[3], Err(Error::Pagination(_))));
+    assert_eq!(server.requests().len(), 3, "the repeated marker is not sent");
+}
+
+#[tokio::test]
+async fn a_bucket_listing_ends_on_a_repeated_page() {
+    let server = CannedServer::start(
+        Canned::new(
+            200,
+            r#"{"next_page":true,"next_marker":"x1","records":[{"name":"x1","size":"1"}]}"#,
+        )
+        .header("Content-Type", "application/json"),
+    )
+    .await;
+    let client = server.client("token");
+    let results: Vec<_> = objects_request(&client).stream().collect().await;
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert!(results[0].is_ok());
+    assert!(matches!(results[1], Err(Error::Pagination(_))));
+}
