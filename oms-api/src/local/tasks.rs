@@ -260,10 +260,12 @@ impl Task {
     }
 }
 
-/// A task group: its `TaskGroupResp` fields as JSON.
+/// A task group: its `TaskGroupResp` fields as JSON; a group given raw
+/// does not change over time.
 #[derive(Debug)]
 pub(super) struct Group {
     pub(super) info: Value,
+    raw: bool,
 }
 
 impl Group {
@@ -296,7 +298,10 @@ impl Migration {
             created: Vec::new(),
             next_id,
             tasks: tasks.into_iter().map(Task::raw).collect(),
-            groups: groups.into_iter().map(|info| Group { info }).collect(),
+            groups: groups
+                .into_iter()
+                .map(|info| Group { info, raw: true })
+                .collect(),
         }
     }
 
@@ -372,6 +377,15 @@ fn step_group(group: &mut Group, tasks: &[&Task]) -> bool {
     };
     let running = count(&[ts::WAITING, ts::MIGRATING, ts::RETRYING, ts::PAUSING]);
     let status = group.status();
+    if group.raw {
+        // Only deletion moves a group given raw.
+        match status {
+            Some(gs::DELETE_WAITING) => group.info["status"] = json!(gs::DELETING),
+            Some(gs::DELETING) => return true,
+            _ => {}
+        }
+        return false;
+    }
     let next = match status {
         Some(gs::DELETE_WAITING) => gs::DELETING,
         Some(gs::DELETING) => return true,
@@ -835,7 +849,7 @@ pub(super) fn create_group(state: &mut State, call: &Call<'_>) -> Outcome {
             "failed_object_record": { "result": true, "list_file_key": "", "error_code": "" },
         }),
     );
-    state.migration.groups.push(Group { info });
+    state.migration.groups.push(Group { info, raw: false });
     Ok(Some(json!({ "group_id": group_id })))
 }
 

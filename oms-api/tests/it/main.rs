@@ -17,3 +17,4 @@ mod signing_wire;
 mod sources;
 mod validation;
 mod wire;
+mod wire_v2;

@@ -148,8 +148,11 @@ async fn migration_tasks_end_where_the_specs_offsets_end() {
     let server = CannedServer::answering(move |_| {
         let first = pages.fetch_add(1, Ordering::SeqCst) * 100;
         let tasks: Vec<_> = (first..first + 100).map(|n| json!({ "id": n })).collect();
-        Canned::new(200, &json!({ "tasks": tasks, "count": 1_000_000_000 }).to_string())
-            .header("Content-Type", "application/json")
+        Canned::new(
+            200,
+            &json!({ "tasks": tasks, "count": 1_000_000_000 }).to_string(),
+        )
+        .header("Content-Type", "application/json")
     })
     .await;
     let results: Vec<_> = server
@@ -225,7 +228,11 @@ async fn lists_a_folder_of_a_bucket_by_marker() {
         .collect();
     expected.sort();
     assert_eq!(names, expected);
-    assert_eq!(entries[0].size.as_deref(), Some("--"), "a folder has no size");
+    assert_eq!(
+        entries[0].size.as_deref(),
+        Some("--"),
+        "a folder has no size"
+    );
     assert_eq!(entries[249].size.as_deref(), Some("229"));
     let markers: Vec<serde_json::Value> = oms
         .requests()
@@ -262,7 +269,11 @@ async fn a_bucket_listing_ends_on_a_marker_followed_before() {
     let results: Vec<_> = objects_request(&client).stream().collect().await;
     assert_eq!(results.len(), 4, "three pages, then an error: {results:?}");
     assert!(matches!(results[3], Err(Error::Pagination(_))));
-    assert_eq!(server.requests().len(), 3, "the repeated marker is not sent");
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "the repeated marker is not sent"
+    );
 }
 
 #[tokio::test]
