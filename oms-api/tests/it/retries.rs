@@ -139,3 +139,68 @@ async fn a_refused_connection_is_retried_then_reported() {
     let error = start(&client).await.unwrap_err();
     assert!(matches!(error, Error::Connect(_)), "{error:?}");
 }
+
+/// The operations that must not be sent again once a request may have
+/// reached the service (reference §1.2 of each document): the creates, whose
+/// first attempt may have created something, and the state transitions.
+const NEVER_REPEATED: [&str; 10] = [
+    "CreateSyncTask",
+    "StartSyncTask",
+    "StopSyncTask",
+    "CreateTask",
+    "StartTask",
+    "StopTask",
+    "CreateTaskGroup",
+    "StartTaskGroup",
+    "StopTaskGroup",
+    "RetryTaskGroup",
+];
+
+#[tokio::test]
+async fn every_operation_is_retried_as_the_reference_says() {
+    for (id, call) in crate::security::calls() {
+        let op = oms_api::operations::ALL
+            .iter()
+            .find(|op| op.id() == id)
+            .unwrap();
+        assert_eq!(
+            op.is_idempotent(),
+            !NEVER_REPEATED.contains(&id),
+            "{id}: the spec's x-oms-idempotent"
+        );
+        let params: Vec<String> = op
+            .segments()
+            .iter()
+            .filter_map(|s| match s {
+                oms_api::operation::Segment::Param(name) if *name == "task_id" => {
+                    Some("42".to_owned())
+                }
+                oms_api::operation::Segment::Param(_) => Some("id".to_owned()),
+                oms_api::operation::Segment::Literal(_) => None,
+            })
+            .collect();
+        // A 503 from the gateway, then what the operation answers.
+        let seen = Arc::new(AtomicUsize::new(0));
+        let server = CannedServer::answering(move |request| {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                Canned::new(503, r#"{"error_code":"APIGW.0308","error_msg":"busy"}"#)
+            } else {
+                crate::security::answer(request)
+            }
+        })
+        .await;
+        let client = client(&server, RetryConfig::default().max_attempts(3));
+        let result = call(&client, &params).await;
+        if op.is_idempotent() {
+            assert!(result.is_ok(), "{id}: {result:?}");
+            assert_eq!(server.count(), 2, "{id} is sent again");
+            let sent = server.requests();
+            assert_eq!(sent[0].body, sent[1].body, "{id}: the same bytes");
+        } else {
+            let error = result.unwrap_err();
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{id}");
+            assert!(!error.is_retryable(), "{id}: the error must not invite a retry");
+            assert_eq!(server.count(), 1, "{id} is not sent again");
+        }
+    }
+}

@@ -64,9 +64,9 @@ async fn a_backslash_id_cannot_reach_another_project() {
 
 /// Sends one operation with `values` as its path parameters (in the
 /// template's order) and every other field valid.
-type Call = for<'a> fn(&'a Client, &'a [String]) -> BoxFuture<'a, Result<(), Error>>;
+pub(crate) type Call = for<'a> fn(&'a Client, &'a [String]) -> BoxFuture<'a, Result<(), Error>>;
 
-fn calls() -> Vec<(&'static str, Call)> {
+pub(crate) fn calls() -> Vec<(&'static str, Call)> {
     vec![
         ("CreateSyncTask", |c, v| {
             Box::pin(async move {
@@ -443,7 +443,7 @@ fn any_value(name: &str) -> BoxedStrategy<String> {
 
 /// What the server answers: `[]` for the operations whose answer is a bare
 /// list, `{}` for the others.
-fn answer(request: &crate::server::RawRequest) -> Canned {
+pub(crate) fn answer(request: &crate::server::RawRequest) -> Canned {
     let path = request.target.split('?').next().unwrap_or_default();
     let list = [
         "/objectstorage/buckets",
