@@ -71,7 +71,7 @@ fn rewrite_setter(setter: ImplItemFn) -> Vec<ImplItemFn> {
     let plain_doc = format!(" Sets `{field}`.");
     let set_doc = format!(" Sets `{field}`, or leaves it unset when `value` is `None`.");
     let list_doc = format!(" Sets `{field}` to `values`, each checked like an item of `{field}`.");
-    let field_name = field.to_string();
+    let field_name = super::spec_field(&field.to_string()).to_owned();
     let item_error: Expr = parse_quote! {
         |(index, value)| ::std::convert::TryInto::try_into(value)
             .map_err(|e| crate::ValidationError::nest_item(#field_name, index, e))

@@ -214,6 +214,7 @@ impl VisitMut for Rewrite<'_> {
                 .strip_prefix("no value supplied for ")
                 .or_else(|| message.strip_suffix(" was not initialized"));
             if let Some(field) = field {
+                let field = super::spec_field(field);
                 *expr = parse_quote!(crate::ValidationError::missing(#field));
                 return;
             }
@@ -260,7 +261,7 @@ impl Rewrite<'_> {
         };
         self.needs_static_error = true;
         if let Some(rest) = message.strip_prefix("error converting supplied value for ") {
-            let field = rest.split(':').next()?;
+            let field = super::spec_field(rest.split(':').next()?);
             return Some(parse_quote!(|e| crate::ValidationError::nest(#field, e)));
         }
         let rest = message.strip_prefix("conversion to `")?;
@@ -269,6 +270,7 @@ impl Rewrite<'_> {
         if field == "body" {
             return Some(parse_quote!(crate::ValidationError::from_error));
         }
+        let field = super::spec_field(field);
         Some(parse_quote!(|e| crate::ValidationError::nest(#field, e)))
     }
 }

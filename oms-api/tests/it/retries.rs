@@ -199,7 +199,10 @@ async fn every_operation_is_retried_as_the_reference_says() {
         } else {
             let error = result.unwrap_err();
             assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{id}");
-            assert!(!error.is_retryable(), "{id}: the error must not invite a retry");
+            assert!(
+                !error.is_retryable(),
+                "{id}: the error must not invite a retry"
+            );
             assert_eq!(server.count(), 1, "{id} is not sent again");
         }
     }

@@ -654,3 +654,444 @@ fn building_a_client_requires_an_endpoint_and_credentials() {
         .unwrap_err();
     assert_eq!(error.to_string(), "invalid endpoint: is not a URL");
 }
+
+/// A server that answers every operation as it must be answered (`{}`, or
+/// `[]` for the bare lists).
+async fn any_server() -> CannedServer {
+    CannedServer::answering(crate::security::answer).await
+}
+
+#[tokio::test]
+async fn migration_task_rules() {
+    use oms_api::builder::{
+        BatchUpdateTasks, CreateTask, ListTasks, StartTask, UpdateBandwidthPolicy,
+    };
+    use oms_api::types::{BandwidthPolicy, DstNodeReq, SrcNodeReq};
+    let server = any_server().await;
+    let client = server.client("token");
+
+    let valid = || {
+        client
+            .create_task()
+            .project_id("p")
+            .body_map(crate::server::valid_create_task_body)
+    };
+    let cases: Vec<Case<'_, CreateTask<'_>>> = vec![
+        (
+            "forbidden description",
+            "description",
+            "must not contain any of `^`, `<`, `>`, `&`, `\"` and `'`",
+            Box::new(|r| r.body_map(|b| b.description("a < b"))),
+        ),
+        (
+            "negative migrate_since",
+            "migrate_since",
+            "must be 0 to 9223372036854775807",
+            Box::new(|r| r.body_map(|b| b.migrate_since(-1))),
+        ),
+        (
+            "six bandwidth policies",
+            "bandwidth_policy",
+            "must have at most 5 items",
+            Box::new(|r| {
+                r.body_map(|b| {
+                    b.bandwidth_policy(vec![
+                        BandwidthPolicy::builder()
+                            .start("00:00")
+                            .end("01:00")
+                            .max_bandwidth(1_048_576);
+                        6
+                    ])
+                })
+            }),
+        ),
+        (
+            "bad bandwidth hour",
+            "bandwidth_policy[0].end",
+            "must be a time of day `hh:mm`, 00:00 to 23:59",
+            Box::new(|r| {
+                r.body_map(|b| {
+                    b.bandwidth_policy([BandwidthPolicy::builder()
+                        .start("00:00")
+                        .end("24:00")
+                        .max_bandwidth(1_048_576)])
+                })
+            }),
+        ),
+        (
+            "destination without sk",
+            "dst_node.sk",
+            "is required",
+            Box::new(|r| {
+                r.body_map(|b| {
+                    b.dst_node(
+                        DstNodeReq::builder()
+                            .ak("a")
+                            .bucket("dst")
+                            .region("cn-north-4"),
+                    )
+                })
+            }),
+        ),
+        (
+            "501 object keys",
+            "src_node.object_key",
+            "must have at most 500 items",
+            Box::new(|r| {
+                r.body_map(|b| {
+                    b.src_node(
+                        SrcNodeReq::builder()
+                            .bucket("src")
+                            .object_key(vec!["k"; 501]),
+                    )
+                })
+            }),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || client.list_tasks().project_id("p");
+    let cases: Vec<Case<'_, ListTasks<'_>>> = vec![
+        (
+            "limit 101",
+            "limit",
+            "must be 1 to 100",
+            Box::new(|r| r.limit(101)),
+        ),
+        (
+            "offset 10001",
+            "offset",
+            "must be 0 to 10000",
+            Box::new(|r| r.offset(10_001)),
+        ),
+        (
+            "status 8",
+            "status",
+            "must be 1 to 7",
+            Box::new(|r| r.status(8)),
+        ),
+        (
+            "empty group id",
+            "group_id",
+            "must be 1 to 100 characters",
+            Box::new(|r| r.group_id("")),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client
+            .start_task()
+            .project_id("p")
+            .task_id(1)
+            .body_map(|b| b.dst_ak("a").dst_sk("s"))
+    };
+    let cases: Vec<Case<'_, StartTask<'_>>> = vec![
+        (
+            "negative id",
+            "task_id",
+            "must be 0 to 999999999999999",
+            Box::new(|r| r.task_id(-1)),
+        ),
+        (
+            "huge id",
+            "task_id",
+            "must be 0 to 999999999999999",
+            Box::new(|r| r.task_id(1_000_000_000_000_000_i64)),
+        ),
+        (
+            "empty dst_sk",
+            "dst_sk",
+            "must be 1 to 100 characters",
+            Box::new(|r| r.body_map(|b| b.dst_sk(""))),
+        ),
+        (
+            "long token",
+            "src_security_token",
+            "must be at most 16384 characters",
+            Box::new(|r| r.body_map(|b| b.src_security_token(long(16385)))),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client
+            .update_bandwidth_policy()
+            .project_id("p")
+            .task_id(1)
+            .body_map(|b| b.bandwidth_policy(crate::server::no_limits()))
+    };
+    let cases: Vec<Case<'_, UpdateBandwidthPolicy<'_>>> = vec![(
+        "too little bandwidth",
+        "bandwidth_policy[0].max_bandwidth",
+        "must be 1048576 to 209715200",
+        Box::new(|r| {
+            r.body_map(|b| {
+                b.bandwidth_policy([BandwidthPolicy::builder()
+                    .start("00:00")
+                    .end("01:00")
+                    .max_bandwidth(1)])
+            })
+        }),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client
+            .batch_update_tasks()
+            .project_id("p")
+            .body_map(|b| b.ids([1_i64]).bandwidth_policy(crate::server::no_limits()))
+    };
+    let cases: Vec<Case<'_, BatchUpdateTasks<'_>>> = vec![
+        (
+            "both group and ids",
+            "request",
+            "exactly one of `group_id` and `ids` must be set",
+            Box::new(|r| r.body_map(|b| b.group_id("g"))),
+        ),
+        (
+            "21 ids",
+            "ids",
+            "must have at most 20 items",
+            Box::new(|r| r.body_map(|b| b.ids(vec![1_i64; 21]))),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+}
+
+#[tokio::test]
+async fn task_group_rules() {
+    use oms_api::builder::{
+        CreateTaskGroup, ListTaskGroup, RetryTaskGroup, ShowTaskGroup, StartTaskGroup,
+    };
+    let server = any_server().await;
+    let client = server.client("token");
+
+    let valid = || {
+        client
+            .create_task_group()
+            .project_id("p")
+            .body_map(crate::server::valid_create_task_group_body)
+    };
+    let cases: Vec<Case<'_, CreateTaskGroup<'_>>> = vec![
+        (
+            "long description",
+            "description",
+            "must be at most 255 characters",
+            Box::new(|r| r.body_map(|b| b.description(long(256)))),
+        ),
+        (
+            "long connection string",
+            "src_node.connection_string",
+            "must be at most 2048 characters",
+            Box::new(|r| {
+                r.body_map(|b| {
+                    b.src_node(
+                        oms_api::types::TaskGroupSrcNode::builder().connection_string(long(2049)),
+                    )
+                })
+            }),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || client.list_task_group().project_id("p");
+    let cases: Vec<Case<'_, ListTaskGroup<'_>>> = vec![
+        (
+            "status 10",
+            "status",
+            "must be 0 to 9",
+            Box::new(|r| r.status(10)),
+        ),
+        (
+            "limit 0",
+            "limit",
+            "must be 1 to 100",
+            Box::new(|r| r.limit(0)),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || client.show_task_group().project_id("p").group_id("g");
+    let cases: Vec<Case<'_, ShowTaskGroup<'_>>> = vec![
+        (
+            "dot-dot group",
+            "group_id",
+            IDS,
+            Box::new(|r| r.group_id("..")),
+        ),
+        (
+            "empty group",
+            "group_id",
+            "must be 1 to 1024 characters",
+            Box::new(|r| r.group_id("")),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client
+            .start_task_group()
+            .project_id("p")
+            .group_id("g")
+            .body_map(|b| b.dst_ak("a").dst_sk("s"))
+    };
+    let cases: Vec<Case<'_, StartTaskGroup<'_>>> = vec![(
+        "long json auth file",
+        "json_auth_file",
+        "must be at most 65535 characters",
+        Box::new(|r| r.body_map(|b| b.json_auth_file(long(65536)))),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client
+            .retry_task_group()
+            .project_id("p")
+            .group_id("g")
+            .body_map(|b| b)
+    };
+    let cases: Vec<Case<'_, RetryTaskGroup<'_>>> = vec![(
+        "long cdn key",
+        "source_cdn_authentication_key",
+        "must be at most 255 characters",
+        Box::new(|r| r.body_map(|b| b.source_cdn_authentication_key(long(256)))),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+}
+
+#[tokio::test]
+async fn bucket_helper_and_catalog_rules() {
+    use oms_api::builder::{
+        CheckPrefix, CheckUrlSourceListFileFormat, ShowApiInfo, ShowBucketList, ShowBucketObjects,
+        ShowBucketRegion, ShowCdnInfo, ShowCloudType,
+    };
+    let server = any_server().await;
+    let client = server.client("token");
+
+    let valid = || {
+        client
+            .show_bucket_list()
+            .project_id("p")
+            .body_map(|b| b.cloud_type("Aliyun"))
+    };
+    let cases: Vec<Case<'_, ShowBucketList<'_>>> = vec![(
+        "long app id",
+        "app_id",
+        "must be at most 255 characters",
+        Box::new(|r| r.body_map(|b| b.app_id(long(256)))),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client.show_bucket_objects().project_id("p").body_map(|b| {
+            b.cloud_type("Aliyun")
+                .bucket_name("b")
+                .file_path("")
+                .data_center("r")
+                .page_size(100)
+                .behind_filename("")
+        })
+    };
+    let cases: Vec<Case<'_, ShowBucketObjects<'_>>> = vec![
+        (
+            "page of 101",
+            "page_size",
+            "must be 1 to 100",
+            Box::new(|r| r.body_map(|b| b.page_size(101))),
+        ),
+        (
+            "a path that is not a folder",
+            "file_path",
+            "must be empty or end with `/`",
+            Box::new(|r| r.body_map(|b| b.file_path("photos"))),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client
+            .show_bucket_region()
+            .project_id("p")
+            .body_map(|b| b.cloud_type("Aliyun").bucket_name("b"))
+    };
+    let cases: Vec<Case<'_, ShowBucketRegion<'_>>> = vec![(
+        "long bucket name",
+        "bucket_name",
+        "must be at most 100 characters",
+        Box::new(|r| r.body_map(|b| b.bucket_name(long(101)))),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client
+            .show_cdn_info()
+            .project_id("p")
+            .body_map(crate::server::valid_cdn_info_body)
+    };
+    let cases: Vec<Case<'_, ShowCdnInfo<'_>>> = vec![(
+        "101 keys",
+        "prefix.keys",
+        "must have at most 100 items",
+        Box::new(|r| {
+            r.body_map(|b| b.prefix(oms_api::types::PrefixKeyInfo::builder().keys(vec!["k"; 101])))
+        }),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client.check_prefix().project_id("p").body_map(|b| {
+            b.cloud_type("Aliyun")
+                .bucket_name("b")
+                .file_name("x/")
+                .data_center("r")
+        })
+    };
+    let cases: Vec<Case<'_, CheckPrefix<'_>>> = vec![(
+        "long security token",
+        "security_token",
+        "must be at most 16384 characters",
+        Box::new(|r| r.body_map(|b| b.security_token(long(16385)))),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || {
+        client
+            .check_url_source_list_file_format()
+            .project_id("p")
+            .body_map(|b| b.obs_bucket("lists").list_file_key("urls.txt"))
+    };
+    let cases: Vec<Case<'_, CheckUrlSourceListFileFormat<'_>>> = vec![(
+        "empty key",
+        "list_file_key",
+        "must be 1 to 1024 characters",
+        Box::new(|r| r.body_map(|b| b.list_file_key(""))),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || client.show_cloud_type().project_id("p").type_("src");
+    let cases: Vec<Case<'_, ShowCloudType<'_>>> = vec![(
+        "a role that is neither",
+        "type",
+        "must be one of `src`, `dst`",
+        Box::new(|r| r.type_("both")),
+    )];
+    check(&server, valid, |r| r.send(), cases).await;
+
+    let valid = || client.show_api_info().version("v2");
+    let cases: Vec<Case<'_, ShowApiInfo<'_>>> = vec![
+        (
+            "dot-dot version",
+            "version",
+            IDS,
+            Box::new(|r| r.version("..")),
+        ),
+        (
+            "slash version",
+            "version",
+            IDS,
+            Box::new(|r| r.version("v2/../x")),
+        ),
+    ];
+    check(&server, valid, |r| r.send(), cases).await;
+}
