@@ -1,6 +1,7 @@
 //! The integration tests of `oms-api`, one module per concern, linked once.
 //! Everything about the wire talks to real sockets on 127.0.0.1.
 
+mod decoding;
 mod errors;
 mod examples;
 mod generated;
