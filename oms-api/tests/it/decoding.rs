@@ -71,7 +71,10 @@ fn response_schemas() -> Vec<(&'static str, Value)> {
         ("CreateSyncTask", schema::<types::CreateSyncTaskResp>()),
         ("ListSyncTasks", schema::<types::ListSyncTasksResp>()),
         ("ShowSyncTask", schema::<types::ShowSyncTaskResp>()),
-        ("ListSyncTaskStatistic", schema::<types::ListSyncTaskStatisticResp>()),
+        (
+            "ListSyncTaskStatistic",
+            schema::<types::ListSyncTaskStatisticResp>(),
+        ),
         ("ListApiVersions", schema::<types::ListApiVersionsResp>()),
         ("ShowApiInfo", schema::<types::ApiVersion>()),
         ("ListTasks", schema::<types::ListTasksResp>()),
@@ -80,7 +83,10 @@ fn response_schemas() -> Vec<(&'static str, Value)> {
         ("ListTaskGroup", schema::<types::ListTaskGroupResp>()),
         ("CreateTaskGroup", schema::<types::CreateTaskGroupResp>()),
         ("ShowTaskGroup", schema::<types::TaskGroupResp>()),
-        ("ShowBucketObjects", schema::<types::ShowBucketObjectsResp>()),
+        (
+            "ShowBucketObjects",
+            schema::<types::ShowBucketObjectsResp>(),
+        ),
         ("ShowBucketRegion", schema::<types::ShowBucketRegionResp>()),
         ("ShowCdnInfo", schema::<types::ShowCdnInfoResp>()),
         ("CheckPrefix", schema::<types::CheckPrefixResp>()),
@@ -111,13 +117,22 @@ async fn every_response_decodes_with_fields_missing_or_null() {
         let shapes = match schema.get("items") {
             Some(item) => vec![
                 ("missing", json!([{}])),
-                ("null", json!([every_property(&schema, item, 0, &Value::Null)])),
-                ("nested nulls", json!([every_property(&schema, item, 3, &Value::Null)])),
+                (
+                    "null",
+                    json!([every_property(&schema, item, 0, &Value::Null)]),
+                ),
+                (
+                    "nested nulls",
+                    json!([every_property(&schema, item, 3, &Value::Null)]),
+                ),
             ],
             None => vec![
                 ("missing", json!({})),
                 ("null", every_property(&schema, &schema, 0, &Value::Null)),
-                ("nested nulls", every_property(&schema, &schema, 3, &Value::Null)),
+                (
+                    "nested nulls",
+                    every_property(&schema, &schema, 3, &Value::Null),
+                ),
             ],
         };
         for (shape, body) in shapes {
@@ -177,10 +192,22 @@ async fn unknown_values_and_every_form_of_error_reason_decode() {
             .await
             .unwrap_or_else(|e| panic!("task {id}: {e:?}"))
             .into_inner();
-        assert_eq!(task.status.map(TaskStatus::from_code), Some(TaskStatus::Other(0)));
-        assert_eq!(task.task_type, Some(OpenEnum::Unknown("incremental".to_owned())));
         assert_eq!(
-            task.src_node.as_ref().unwrap().cloud_type.as_ref().unwrap().to_string(),
+            task.status.map(TaskStatus::from_code),
+            Some(TaskStatus::Other(0))
+        );
+        assert_eq!(
+            task.task_type,
+            Some(OpenEnum::Unknown("incremental".to_owned()))
+        );
+        assert_eq!(
+            task.src_node
+                .as_ref()
+                .unwrap()
+                .cloud_type
+                .as_ref()
+                .unwrap()
+                .to_string(),
             "Wasabi"
         );
         assert!(!task.task_priority.as_ref().unwrap().is_known());
@@ -192,7 +219,10 @@ async fn unknown_values_and_every_form_of_error_reason_decode() {
     ));
     assert_eq!(reasons[1], Some(ErrorReason::String(String::new())));
     assert_eq!(reasons[2], None);
-    assert_eq!(reasons[3], Some(ErrorReason::String("a failure in words".to_owned())));
+    assert_eq!(
+        reasons[3],
+        Some(ErrorReason::String("a failure in words".to_owned()))
+    );
     assert_eq!(reasons[4], None);
 }
 
@@ -204,8 +234,11 @@ async fn unknown_group_states_and_version_states_decode() {
         "smn_config": {"topic_name": null}, "total_num": null
     });
     let server = CannedServer::start(
-        Canned::new(200, &json!({"taskgroups": [group], "count": null}).to_string())
-            .header("Content-Type", "application/json"),
+        Canned::new(
+            200,
+            &json!({"taskgroups": [group], "count": null}).to_string(),
+        )
+        .header("Content-Type", "application/json"),
     )
     .await;
     let page = server
@@ -217,7 +250,10 @@ async fn unknown_group_states_and_version_states_decode() {
         .unwrap()
         .into_inner();
     let group = &page.taskgroups.unwrap()[0];
-    assert_eq!(group.status.map(TaskGroupStatus::from_code), Some(TaskGroupStatus::Other(42)));
+    assert_eq!(
+        group.status.map(TaskGroupStatus::from_code),
+        Some(TaskGroupStatus::Other(42))
+    );
     assert_eq!(group.task_type.as_ref().unwrap().to_string(), "MANIFEST");
     assert_eq!(page.count, None);
 
@@ -229,9 +265,18 @@ async fn unknown_group_states_and_version_states_decode() {
         .header("Content-Type", "application/json"),
     )
     .await;
-    let versions = server.client("token").list_api_versions().send().await.unwrap().into_inner();
+    let versions = server
+        .client("token")
+        .list_api_versions()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
     let version = &versions.versions.unwrap()[0];
-    assert_eq!(version.status, Some(OpenEnum::Unknown("EXPERIMENTAL".to_owned())));
+    assert_eq!(
+        version.status,
+        Some(OpenEnum::Unknown("EXPERIMENTAL".to_owned()))
+    );
 }
 
 #[tokio::test]
@@ -239,7 +284,10 @@ async fn bare_arrays_decode() {
     for (id, body) in [
         ("ShowBucketList", json!(["photos", "logs", ""])),
         ("ShowCloudType", json!(["AWS", "SomeNewCloud"])),
-        ("ShowRegionInfo", json!([{"service_name": "AWS", "region_list": null, "extra": 1}, {}])),
+        (
+            "ShowRegionInfo",
+            json!([{"service_name": "AWS", "region_list": null, "extra": 1}, {}]),
+        ),
         ("ShowRegionInfo", json!([])),
     ] {
         decode(id, &body)
@@ -247,6 +295,11 @@ async fn bare_arrays_decode() {
             .unwrap_or_else(|e| panic!("{id}: {e:?}"));
     }
     // An object where a list is due is not accepted.
-    let error = decode("ShowBucketList", &json!({"buckets": []})).await.unwrap_err();
-    assert!(matches!(error, oms_api::Error::InvalidResponse { .. }), "{error:?}");
+    let error = decode("ShowBucketList", &json!({"buckets": []}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, oms_api::Error::InvalidResponse { .. }),
+        "{error:?}"
+    );
 }
