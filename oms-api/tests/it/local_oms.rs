@@ -295,3 +295,234 @@ async fn the_server_refuses_a_forbidden_description_sent_by_another_client() {
     assert_eq!(body["error_code"], "OMS.0078");
     assert!(oms.task_ids().is_empty());
 }
+
+fn token_client(oms: &LocalOms) -> Client {
+    Client::builder()
+        .endpoint(&oms.base_url())
+        .credentials(Credentials::iam_token("token").unwrap())
+        .build()
+        .unwrap()
+}
+
+fn service_code(error: &Error) -> (u16, &str) {
+    let e = error.as_service_error().expect("a service error");
+    (e.status().as_u16(), e.code())
+}
+
+#[tokio::test]
+async fn the_bucket_helpers_answer_from_the_source_buckets() {
+    use oms_api::local::SourceBucket;
+    let oms = LocalOms::builder()
+        .source_bucket(SourceBucket::new("photos", "cn-hangzhou").object("2024/a.jpg", 3))
+        .source_bucket(SourceBucket::new("logs", "cn-shanghai"))
+        .start()
+        .await
+        .unwrap();
+    let client = token_client(&oms);
+    let names = client
+        .show_bucket_list()
+        .project_id("p")
+        .body_map(|b| b.cloud_type("Aliyun").ak("a").sk("s"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(names, ["logs", "photos"]);
+    // The source cloud's keys are required (except for a URL source).
+    let error = client
+        .show_bucket_list()
+        .project_id("p")
+        .body_map(|b| b.cloud_type("Aliyun"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&error), (400, "OMS.0064"));
+
+    let region = client
+        .show_bucket_region()
+        .project_id("p")
+        .body_map(|b| b.cloud_type("Aliyun").bucket_name("logs").ak("a").sk("s"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (region.id.as_deref(), region.support),
+        (Some("cn-shanghai"), Some(true))
+    );
+
+    let prefix = |name: &'static str| {
+        client.check_prefix().project_id("p").body_map(move |b| {
+            b.cloud_type("Aliyun")
+                .bucket_name("photos")
+                .file_name(name)
+                .data_center("cn-hangzhou")
+                .ak("a")
+                .sk("s")
+        })
+    };
+    assert_eq!(
+        prefix("2024/").send().await.unwrap().into_inner().exist,
+        Some(true)
+    );
+    assert_eq!(
+        prefix("2025/").send().await.unwrap().into_inner().exist,
+        Some(false)
+    );
+    let error = client
+        .check_prefix()
+        .project_id("p")
+        .body_map(|b| {
+            b.cloud_type("Aliyun")
+                .bucket_name("nope")
+                .file_name("x")
+                .data_center("r")
+                .ak("a")
+                .sk("s")
+        })
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&error), (400, "OMS.0064"));
+
+    // A CDN that authenticates needs its key.
+    let error = client
+        .show_cdn_info()
+        .project_id("p")
+        .body_map(|b| {
+            crate::server::valid_cdn_info_body(b)
+                .bucket("photos")
+                .source_cdn(
+                    oms_api::types::SourceCdnReq::builder()
+                        .domain("cdn.example.com")
+                        .protocol("https")
+                        .authentication_type("ALIYUN_OSS_A"),
+                )
+        })
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&error), (400, "OMS.1032"));
+}
+
+#[tokio::test]
+async fn url_list_files_are_checked_line_by_line() {
+    let long_line = format!("https://example.com/{}", "x".repeat(65_536));
+    let oms = LocalOms::builder()
+        .list_file(
+            "lists",
+            "good.txt",
+            "https://example.com/a.jpg\ta.jpg\nhttp://example.com/b\tb\n",
+        )
+        .list_file("lists", "empty.txt", "\n")
+        .list_file("lists", "long.txt", long_line.as_str())
+        .list_file(
+            "lists",
+            "ftp.txt",
+            "https://example.com/a\nftp://example.com/b\n",
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = token_client(&oms);
+    let check = |key: &'static str| {
+        client
+            .check_url_source_list_file_format()
+            .project_id("p")
+            .body_map(move |b| b.obs_bucket("lists").list_file_key(key).ak("a").sk("s"))
+            .send()
+    };
+    check("good.txt").await.unwrap();
+    for (key, code) in [
+        ("empty.txt", "TRF.0017"),
+        ("long.txt", "TRF.0018"),
+        ("ftp.txt", "TRF.0016"),
+        ("missing.txt", "OMS.0064"),
+    ] {
+        let error = check(key).await.unwrap_err();
+        assert_eq!(service_code(&error), (400, code), "{key}");
+    }
+}
+
+#[tokio::test]
+async fn the_catalog_versions_and_privacy_agreement() {
+    let oms = LocalOms::builder().start().await.unwrap();
+    let client = token_client(&oms);
+    let sources = client
+        .show_cloud_type()
+        .project_id("p")
+        .type_("src")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(sources.contains(&"Aliyun".to_owned()) && sources.contains(&"URLSource".to_owned()));
+    let destinations = client
+        .show_cloud_type()
+        .project_id("p")
+        .type_("dst")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(destinations, ["HuaweiCloud"]);
+    let regions = client
+        .show_region_info()
+        .project_id("p")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        regions
+            .iter()
+            .any(|r| r.service_name.as_deref() == Some("AWS"))
+    );
+
+    let versions = client
+        .list_api_versions()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let ids: Vec<_> = versions
+        .versions
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.id.unwrap(), v.status.unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("v1".to_owned(), "SUPPORTED".to_owned()),
+            ("v2".to_owned(), "CURRENT".to_owned())
+        ]
+    );
+    let v2 = client
+        .show_api_info()
+        .version("v2")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        v2.links.unwrap()[0].href.as_deref(),
+        Some(format!("{}/v2/", oms.base_url()).as_str())
+    );
+    let error = client
+        .show_api_info()
+        .version("v9")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(service_code(&error), (404, "APIGW.0101"));
+
+    assert!(!oms.privacy_agreed());
+    client
+        .update_privacy_agreement_record()
+        .project_id("p")
+        .send()
+        .await
+        .unwrap();
+    assert!(oms.privacy_agreed());
+}
