@@ -131,10 +131,83 @@ fn credentials_in_the_profile_file_are_meant_for_a_real_endpoint() {
 #[test]
 fn help_succeeds_and_prints_the_usage() {
     let home = tempfile::tempdir().unwrap();
-    for name in ["start_sync_task", "lifecycle"] {
+    for name in ["start_sync_task", "lifecycle", "migrate"] {
         let output = example(name, home.path()).arg("--help").output().unwrap();
         assert!(output.status.success(), "{name}");
         let usage = String::from_utf8_lossy(&output.stdout);
         assert!(usage.starts_with(&format!("usage: {name}")), "{usage}");
     }
+}
+
+#[test]
+fn the_migration_runs_against_the_embedded_oms() {
+    let home = tempfile::tempdir().unwrap();
+    let output = example("migrate", home.path()).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("succeeded: 48 objects, 79.4 MiB copied"),
+        "{stdout}"
+    );
+}
+
+// The example runs while this thread waits for it; the server needs another.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_migration_needs_both_keys_and_reports_a_failed_task() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |server: &CannedServer, keys: &[(&str, &str)]| {
+        example("migrate", home.path())
+            .args(["--endpoint", server.url(), "--project-id", "p"])
+            .args([
+                "--src-cloud",
+                "AWS",
+                "--src-region",
+                "us-east-1",
+                "--src-bucket",
+                "b",
+            ])
+            .args(["--dst-region", "cn-north-4", "--dst-bucket", "d"])
+            .args(["--poll-seconds", "0"])
+            .envs(CREDENTIALS)
+            .envs(keys.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let server = CannedServer::start(Canned::new(200, "{}")).await;
+    let output = run(&server, &[("OMS_DST_AK", "dak"), ("OMS_DST_SK", "dsk")]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("OMS_SRC_AK"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.count(), 0, "nothing may be sent");
+
+    // The service says the task failed: the example says why.
+    let server = CannedServer::answering(|request| {
+        let body = if request.method == "POST" {
+            r#"{"id": 7, "task_name": "t"}"#
+        } else {
+            r#"{"id": 7, "status": 4, "error_reason": {"error_code": "TRF.0151", "error_msg": "source keys refused"}}"#
+        };
+        Canned::new(200, body).header("Content-Type", "application/json")
+    })
+    .await;
+    let keys = [
+        ("OMS_DST_AK", "dak"),
+        ("OMS_DST_SK", "dsk"),
+        ("OMS_SRC_AK", "sak"),
+        ("OMS_SRC_SK", "ssk"),
+    ];
+    let output = run(&server, &keys);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output)
+            .contains("migration task 7 failed (status 4): TRF.0151: source keys refused"),
+        "{}",
+        stderr(&output)
+    );
+    let sent = server.requests();
+    assert_eq!(sent.len(), 2, "one create, one look");
+    assert_eq!(sent[0].body_json()["src_node"]["sk"], "ssk");
 }

@@ -256,7 +256,7 @@ async fn a_bucket_listing_ends_on_a_marker_followed_before() {
     let pages = AtomicUsize::new(0);
     let server = CannedServer::answering(move |_| {
         let page = pages.fetch_add(1, Ordering::SeqCst);
-        let marker = if page % 2 == 0 { "a" } else { "b" };
+        let marker = if page.is_multiple_of(2) { "a" } else { "b" };
         let body = json!({
             "next_page": true,
             "next_marker": marker,
