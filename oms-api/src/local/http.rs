@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 use super::input::{Call, Outcome, Refusal};
 use super::record::RecordedRequest;
-use super::{Answer, Shared, State, buckets, catalog, gateway, sync_tasks, tasks};
+use super::{Answer, Shared, State, buckets, catalog, gateway, sync_tasks, task_groups, tasks};
 use crate::operation::{Operation, Segment};
 use crate::operations;
 
@@ -201,14 +201,14 @@ fn dispatch(state: &mut State, call: &Call<'_>) -> Outcome {
         "StopTask" => tasks::stop(state, call),
         "UpdateBandwidthPolicy" => tasks::update_bandwidth(state, call),
         "BatchUpdateTasks" => tasks::batch_update(state, call),
-        "ListTaskGroup" => tasks::list_groups(state, call),
-        "CreateTaskGroup" => tasks::create_group(state, call),
-        "ShowTaskGroup" => tasks::show_group(state, call),
-        "DeleteTaskGroup" => tasks::delete_group(state, call),
-        "StopTaskGroup" => tasks::stop_group(state, call),
-        "StartTaskGroup" => tasks::start_group(state, call),
-        "RetryTaskGroup" => tasks::retry_group(state, call),
-        "UpdateTaskGroup" => tasks::update_group(state, call),
+        "ListTaskGroup" => task_groups::list(state, call),
+        "CreateTaskGroup" => task_groups::create(state, call),
+        "ShowTaskGroup" => task_groups::show(state, call),
+        "DeleteTaskGroup" => task_groups::delete(state, call),
+        "StopTaskGroup" => task_groups::stop(state, call),
+        "StartTaskGroup" => task_groups::start(state, call),
+        "RetryTaskGroup" => task_groups::retry(state, call),
+        "UpdateTaskGroup" => task_groups::update(state, call),
         "ShowBucketList" => buckets::list(state, call),
         "ShowBucketObjects" => buckets::objects(state, call),
         "ShowBucketRegion" => buckets::region(state, call),

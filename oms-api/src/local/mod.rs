@@ -18,8 +18,9 @@
 //! The parts: `http` (connections, routing by the spec's path templates),
 //! `gateway` (authentication), `input` (checking a call's input), `record`
 //! (what was received), and one module per resource: `sync_tasks`, `tasks`
-//! (migration tasks and task groups), `buckets` (the bucket helpers) and
-//! `catalog` (versions, cloud types, regions, privacy agreement).
+//! (migration tasks, and the simulated clock), `task_groups`, `buckets` (the
+//! bucket helpers) and `catalog` (versions, cloud types, regions, privacy
+//! agreement).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -70,6 +71,7 @@ mod http;
 mod input;
 mod record;
 mod sync_tasks;
+mod task_groups;
 mod tasks;
 
 pub use buckets::SourceBucket;
