@@ -58,10 +58,8 @@ where
         let fetch = std::sync::Arc::clone(&fetch);
         async move {
             let (offset, mut seen) = pages?;
-            let Ok(at) = i32::try_from(offset)
-                .map_err(drop)
-                .and_then(|at| if offset > max_offset { Err(()) } else { Ok(at) })
-            else {
+            let at = i32::try_from(offset).ok().filter(|_| offset <= max_offset);
+            let Some(at) = at else {
                 let reason =
                     format!("more items are announced than offsets up to {max_offset} can reach");
                 return Some((vec![Err(Error::Pagination(reason))], None));
