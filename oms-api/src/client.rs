@@ -5,11 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Client;
-use crate::credentials::{Credentials, CredentialsChain, Environment};
+use crate::credentials::chain::Link;
+use crate::credentials::provider::{Clock, CredentialsCache};
+use crate::credentials::{
+    Credentials, CredentialsChain, DEFAULT_REFRESH_AHEAD, Environment, ProvideCredentials,
+};
 use crate::endpoint::{self, Endpoint, Region};
 use crate::error::{Error, ValidationError};
 use crate::retry::RetryConfig;
-use crate::state::ClientState;
+use crate::state::{ClientState, CredentialSource};
 
 /// The default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +68,7 @@ pub struct ClientBuilder {
     endpoint: Option<Result<Endpoint, ValidationError>>,
     environment: Option<Environment>,
     credentials: Option<Credentials>,
+    provider: Option<ProviderSettings>,
     connect_timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     operation_timeout: Option<Option<Duration>>,
@@ -96,7 +101,45 @@ impl ClientBuilder {
     /// [`CredentialsChain`] (environment, then profile file), resolved by
     /// [`build`](Self::build).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
+        if let Some(settings) = self.provider.as_mut() {
+            settings.provider = None;
+        }
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// Credentials that change over time, from `provider` (such as
+    /// [`EcsMetadata`](crate::credentials::EcsMetadata)): the client asks
+    /// for them at its first request, keeps them for every request, and
+    /// asks again, in one background task, [`DEFAULT_REFRESH_AHEAD`] before
+    /// they expire. Replaces [`credentials`](Self::credentials).
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials) -> Self {
+        self.credentials = None;
+        self.provider
+            .get_or_insert_with(ProviderSettings::default)
+            .provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// How long before their expiry a provider's credentials are renewed.
+    /// Default: [`DEFAULT_REFRESH_AHEAD`] (5 minutes).
+    pub fn refresh_ahead(mut self, ahead: Duration) -> Self {
+        self.provider
+            .get_or_insert_with(ProviderSettings::default)
+            .refresh_ahead = Some(ahead);
+        self
+    }
+
+    /// The clock by which a provider's credentials are judged fresh or
+    /// expired; default: the system's. For tests that simulate the passing
+    /// of time (signatures keep the system clock).
+    pub fn credentials_clock(
+        mut self,
+        clock: impl Fn() -> std::time::SystemTime + Send + Sync + 'static,
+    ) -> Self {
+        self.provider
+            .get_or_insert_with(ProviderSettings::default)
+            .clock = Some(Arc::new(clock));
         self
     }
 
@@ -168,9 +211,27 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let environment = self.environment.unwrap_or_else(Environment::process);
         let endpoint = endpoint::resolve(self.endpoint, self.region, &environment)?;
-        let credentials = match self.credentials {
-            Some(credentials) => credentials,
-            None => CredentialsChain::new().environment(environment).resolve()?,
+        let settings = self.provider.unwrap_or_default();
+        let provided = |provider: Arc<dyn ProvideCredentials>| {
+            CredentialSource::Provided(Arc::new(CredentialsCache::new(
+                provider,
+                settings.refresh_ahead.unwrap_or(DEFAULT_REFRESH_AHEAD),
+                settings
+                    .clock
+                    .clone()
+                    .unwrap_or_else(|| Arc::new(std::time::SystemTime::now)),
+            )))
+        };
+        let credentials = match (self.credentials, settings.provider.clone()) {
+            (Some(credentials), _) => CredentialSource::Fixed(Arc::new(credentials)),
+            (None, Some(provider)) => provided(provider),
+            (None, None) => match CredentialsChain::new()
+                .environment(environment.clone())
+                .link()?
+            {
+                Link::Fixed(credentials) => CredentialSource::Fixed(Arc::new(credentials)),
+                Link::Provider(provider) => provided(provider),
+            },
         };
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let http_client = self
@@ -181,7 +242,7 @@ impl ClientBuilder {
             .build()
             .map_err(Error::Transport)?;
         let state = ClientState {
-            credentials: Arc::new(credentials),
+            credentials,
             retry: self.retry.unwrap_or_default(),
             connect_timeout,
             attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
@@ -198,5 +259,22 @@ impl ClientBuilder {
             http_client,
             state,
         ))
+    }
+}
+
+/// What [`ClientBuilder::credentials_provider`] and its settings set.
+#[derive(Default, Clone)]
+struct ProviderSettings {
+    provider: Option<Arc<dyn ProvideCredentials>>,
+    refresh_ahead: Option<Duration>,
+    clock: Option<Clock>,
+}
+
+impl std::fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("provider", &self.provider)
+            .field("refresh_ahead", &self.refresh_ahead)
+            .finish_non_exhaustive()
     }
 }

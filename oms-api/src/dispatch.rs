@@ -121,7 +121,7 @@ async fn exchange(
     op: &'static Operation,
     values: &[String],
 ) -> Result<Answer, Error> {
-    prepare(state, &mut request, op, values)?;
+    let signs = prepare(state, &mut request, op, values).await?;
     tracing::debug!(
         operation = op.id,
         method = %request.method(),
@@ -155,7 +155,7 @@ async fn exchange(
                     &answer.headers,
                     &answer.body,
                     outcome.may_repeat(op.idempotent),
-                    clock_skew(state.credentials.signs(), &answer),
+                    clock_skew(signs, &answer),
                 );
                 (Some(outcome), Some(answer.headers), Error::Service(error))
             }
@@ -195,13 +195,14 @@ async fn exchange(
     }
 }
 
-/// Everything checked and added before the first attempt.
-fn prepare(
+/// Everything checked and added before the first attempt; `true` when the
+/// request is signed (rather than carrying a token).
+async fn prepare(
     state: &ClientState,
     request: &mut reqwest::Request,
     op: &Operation,
     values: &[String],
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     if let (Some(region), Some(offered)) = (state.region, op.regions)
         && !op.is_offered_in(region)
     {
@@ -222,7 +223,9 @@ fn prepare(
         .headers_mut()
         .entry(header::USER_AGENT)
         .or_insert(HeaderValue::from_static(USER_AGENT));
-    state.credentials.authenticate(request, SystemTime::now())
+    let credentials = state.credentials.current().await?;
+    credentials.authenticate(request, SystemTime::now())?;
+    Ok(credentials.signs())
 }
 
 /// One attempt, within the attempt timeout and what is left before the

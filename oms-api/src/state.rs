@@ -4,24 +4,35 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use crate::credentials::Credentials;
+use crate::credentials::provider::CredentialsCache;
 use crate::error::Error;
 use crate::retry::RetryConfig;
 
-/// How a request is authenticated, last, just before it is sent.
-pub(crate) trait Authenticate: fmt::Debug + Send + Sync {
-    /// Adds what authenticates `request` (a token, or a signature at `now`).
-    fn authenticate(&self, request: &mut reqwest::Request, now: SystemTime) -> Result<(), Error>;
+/// Where the credentials of each request come from.
+#[derive(Debug, Clone)]
+pub(crate) enum CredentialSource {
+    /// The same credentials for every request.
+    Fixed(Arc<Credentials>),
+    /// A provider's, cached and refreshed ahead of their expiry.
+    Provided(Arc<CredentialsCache>),
+}
 
-    /// Whether requests are signed (an access key) rather than carrying a
-    /// token.
-    fn signs(&self) -> bool;
+impl CredentialSource {
+    /// The credentials to authenticate a request with now.
+    pub(crate) async fn current(&self) -> Result<Arc<Credentials>, Error> {
+        match self {
+            CredentialSource::Fixed(credentials) => Ok(Arc::clone(credentials)),
+            CredentialSource::Provided(cache) => cache.current().await,
+        }
+    }
 }
 
 #[derive(Clone)]
 pub(crate) struct ClientState {
-    pub(crate) credentials: Arc<dyn Authenticate>,
+    pub(crate) credentials: CredentialSource,
     pub(crate) retry: RetryConfig,
     pub(crate) connect_timeout: Duration,
     pub(crate) attempt_timeout: Duration,

@@ -2,11 +2,16 @@
 //! given in code, in the order the official SDKs read them.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
 
 use super::environment::Environment;
+use super::metadata::EcsMetadata;
 use super::profile;
+use super::provider::{ProvideCredentials, ProvidedCredentials};
 use super::{Credentials, invalid, keys, with_project_id};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Error};
 
 /// Environment variables of the access key, first name first (the second
 /// is the one Huawei Cloud's sample programs read).
@@ -159,4 +164,72 @@ fn from_environment(environment: &Environment) -> Result<Option<Credentials>, Co
         environment.get(PROJECT_ID_VAR).map(|p| (PROJECT_ID_VAR, p)),
     )
     .map(Some)
+}
+
+/// What the chain gives a client: credentials it found, or its last link,
+/// asked at the first request.
+pub(crate) enum Link {
+    Fixed(Credentials),
+    Provider(Arc<dyn ProvideCredentials>),
+}
+
+impl CredentialsChain {
+    /// The chain as a client walks it: the environment and the profile file
+    /// now, else the ECS metadata service (at
+    /// `$HUAWEICLOUD_SDK_METADATA_ENDPOINT`, else its address on an ECS),
+    /// asked at the first request.
+    pub(crate) fn link(&self) -> Result<Link, ConfigError> {
+        match self.resolve() {
+            Ok(credentials) => Ok(Link::Fixed(credentials)),
+            Err(nothing) if nothing.key() == "chain" => {
+                let process;
+                let environment = match &self.environment {
+                    Some(environment) => environment,
+                    None => {
+                        process = Environment::process();
+                        &process
+                    }
+                };
+                Ok(Link::Provider(Arc::new(LastLink {
+                    metadata: EcsMetadata::from_environment(environment)?,
+                    project_id: environment.get(PROJECT_ID_VAR).map(str::to_owned),
+                })))
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
+/// The metadata service as the chain's last link: its failure says that
+/// the whole chain found nothing; the environment's project id applies.
+#[derive(Debug)]
+struct LastLink {
+    metadata: EcsMetadata,
+    project_id: Option<String>,
+}
+
+impl ProvideCredentials for LastLink {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, Error>> {
+        Box::pin(async move {
+            let mut provided = self.metadata.provide().await.map_err(|error| match error {
+                Error::Config(e) => Error::Config(ConfigError::new(
+                    "credentials",
+                    "chain",
+                    format!(
+                        "found nothing in the environment ({} and {}, or {AUTH_TOKEN_VAR}) or the profile file, and the {} ({}) {}",
+                        ACCESS_KEY_VARS[0],
+                        SECRET_KEY_VARS[0],
+                        e.origin(),
+                        e.key(),
+                        e.problem()
+                    ),
+                )),
+                other => other,
+            })?;
+            if let Some(project_id) = &self.project_id {
+                provided.credentials = provided.credentials.with_project_id(project_id)?;
+            }
+            Ok(provided)
+        })
+    }
 }

@@ -8,16 +8,22 @@ use std::time::SystemTime;
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-mod chain;
+pub(crate) mod chain;
 mod environment;
+mod metadata;
 mod profile;
+pub(crate) mod provider;
 
 pub use chain::{
     ACCESS_KEY_VARS, AUTH_TOKEN_VAR, CREDENTIALS_FILE_VAR, CredentialsChain, PROJECT_ID_VAR,
     SECRET_KEY_VARS, SECURITY_TOKEN_VAR,
 };
 pub use environment::Environment;
+pub use metadata::{
+    DEFAULT_METADATA_ENDPOINT, DEFAULT_METADATA_TIMEOUT, EcsMetadata, METADATA_ENDPOINT_VAR,
+};
 pub use profile::MAX_PROFILE_FILE;
+pub use provider::{DEFAULT_REFRESH_AHEAD, ProvideCredentials, ProvidedCredentials};
 
 use crate::error::{Error, SigningError, ValidationError};
 use crate::secret::Secret;
@@ -206,12 +212,10 @@ impl Credentials {
     }
 }
 
-impl crate::state::Authenticate for Credentials {
-    fn authenticate(&self, request: &mut reqwest::Request, now: SystemTime) -> Result<(), Error> {
-        Credentials::authenticate(self, request, now)
-    }
-
-    fn signs(&self) -> bool {
+impl Credentials {
+    /// Whether requests are signed (an access key) rather than carrying a
+    /// token.
+    pub(crate) fn signs(&self) -> bool {
         matches!(self.kind, Kind::AccessKey { .. })
     }
 }

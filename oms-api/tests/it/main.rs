@@ -6,6 +6,7 @@ mod errors;
 mod examples;
 mod generated;
 mod local_oms;
+mod metadata;
 mod migration;
 mod mock_helpers;
 mod pagination;

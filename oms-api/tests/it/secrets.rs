@@ -196,9 +196,53 @@ async fn logs_in_a_process_of_their_own() {
         assert_hidden("a recorded request", &request.redacted());
     }
 
+    // Keys from the ECS metadata service: neither the secret key nor the
+    // security token it hands out is ever printed.
+    let metadata = CannedServer::answering(|request| {
+        if request.method == "PUT" {
+            Canned::new(200, "session-token")
+        } else {
+            let body = serde_json::json!({"credential": {
+                "access": "META-AK", "secret": CANARY, "securitytoken": CANARY,
+                "expires_at": "2099-01-01T00:00:00.000000Z"
+            }});
+            Canned::new(200, &body.to_string())
+        }
+    })
+    .await;
+    let oms = LocalOms::builder()
+        .temporary_access_key("META-AK", CANARY, CANARY)
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .endpoint(&oms.base_url())
+        .credentials_provider(
+            oms_api::credentials::EcsMetadata::new()
+                .endpoint(metadata.url())
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    assert_hidden("a client with a provider", &format!("{client:?}"));
+    let listed = client
+        .list_sync_tasks()
+        .project_id("p")
+        .send()
+        .await
+        .unwrap();
+    assert_hidden("a response", &format!("{listed:?}"));
+    let sent = &oms.requests()[0];
+    assert_eq!(sent.header("x-security-token"), Some(CANARY));
+    assert_hidden("a recorded request", &format!("{sent:?}"));
+
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("sending OMS request"),
+        "the client logs: {logs}"
+    );
+    assert!(
+        logs.contains("got temporary keys from the ECS metadata service"),
         "the client logs: {logs}"
     );
     assert_hidden("the logs", &logs);

@@ -281,8 +281,8 @@ fn a_region_endpoint_comes_from_the_environment_before_the_table() {
     assert_eq!(explicit.base_url(), "http://127.0.0.1:9");
 }
 
-#[test]
-fn a_client_without_credentials_uses_the_chain() {
+#[tokio::test]
+async fn a_client_without_credentials_uses_the_chain() {
     let client = Client::builder()
         .endpoint("http://127.0.0.1:9")
         .environment(env(&[
@@ -292,15 +292,27 @@ fn a_client_without_credentials_uses_the_chain() {
         .build()
         .unwrap();
     assert_hidden(&format!("{client:?}"));
-    let error = Client::builder()
+    // With nothing in the environment or the profile file, the chain ends
+    // at the ECS metadata service, asked at the first call.
+    let metadata = format!("http://127.0.0.1:{}", crate::server::closed_port());
+    let client = Client::builder()
         .endpoint("http://127.0.0.1:9")
-        .environment(env(&[]))
+        .environment(env(&[(
+            "HUAWEICLOUD_SDK_METADATA_ENDPOINT",
+            metadata.as_str(),
+        )]))
         .build()
+        .unwrap();
+    let error = client
+        .list_sync_tasks()
+        .project_id("p")
+        .send()
+        .await
         .unwrap_err();
     assert!(
         error
             .to_string()
-            .starts_with("credentials: chain found nothing"),
+            .starts_with("credentials: chain found nothing in the environment"),
         "{error}"
     );
 }

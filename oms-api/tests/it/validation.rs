@@ -639,11 +639,12 @@ fn building_a_client_requires_an_endpoint_and_credentials() {
         .build()
         .unwrap_err();
     assert!(error.to_string().starts_with("invalid endpoint"), "{error}");
-    // Without credentials the chain is asked; here it finds nothing.
-    let no_variables = oms_api::credentials::Environment::from_pairs::<&str, &str>([]);
+    // Without credentials the chain is asked; a malformed source in it is
+    // an error when the client is built.
+    let half = oms_api::credentials::Environment::from_pairs([("HUAWEICLOUD_SDK_AK", "A")]);
     let error = oms_api::Client::builder()
         .region(oms_api::Region::CnNorth4)
-        .environment(no_variables)
+        .environment(half)
         .build()
         .unwrap_err();
     assert!(matches!(error, Error::Config(_)), "{error:?}");

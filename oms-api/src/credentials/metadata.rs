@@ -1,0 +1,236 @@
+//! Temporary keys from the metadata service of a Huawei Cloud ECS whose
+//! agency grants them, as the official SDKs get them: a session token with
+//! `PUT /meta-data/latest/api/token` (`X-Metadata-Token-Ttl-Seconds`), then
+//! `GET /openstack/latest/securitykey` with `X-Metadata-Token`, which
+//! answers `{"credential": {"access", "secret", "securitytoken",
+//! "expires_at"}}`. The keys last an hour; the service hands out new ones
+//! 10 minutes before the old ones expire.
+
+use std::time::{Duration, SystemTime};
+
+use futures::future::BoxFuture;
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+use super::provider::{ProvideCredentials, ProvidedCredentials};
+use super::{Credentials, Environment};
+use crate::error::{ConfigError, Error};
+
+/// Where the metadata service answers on an ECS.
+pub const DEFAULT_METADATA_ENDPOINT: &str = "http://169.254.169.254";
+
+/// The environment variable that names another metadata endpoint.
+pub const METADATA_ENDPOINT_VAR: &str = "HUAWEICLOUD_SDK_METADATA_ENDPOINT";
+
+/// How long a request to the metadata service may take, by default: short,
+/// so that a machine without one (a laptop) learns it at once.
+pub const DEFAULT_METADATA_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The session token's lifetime asked for, as the official SDKs ask: 6 h.
+const TOKEN_TTL_SECONDS: &str = "21600";
+
+/// The largest answer read from the metadata service.
+const MAX_ANSWER: usize = 64 * 1024;
+
+const ORIGIN: &str = "ECS metadata service";
+
+/// Temporary keys from the ECS metadata service (see the module's
+/// documentation); the last link of the credentials chain, and a provider
+/// of its own for [`ClientBuilder::credentials_provider`](crate::ClientBuilder::credentials_provider).
+///
+/// Every failure is a [`ConfigError`] whose origin is `ECS metadata
+/// service`: no answer within the timeout, an answer that is not the
+/// expected JSON, an ECS without an agency (`404`). No value it fetched is
+/// ever in an error, `Debug` output or a log.
+#[derive(Debug, Clone)]
+pub struct EcsMetadata {
+    endpoint: url::Url,
+    timeout: Duration,
+}
+
+impl Default for EcsMetadata {
+    fn default() -> Self {
+        Self {
+            endpoint: url::Url::parse(DEFAULT_METADATA_ENDPOINT).expect("a valid URL"),
+            timeout: DEFAULT_METADATA_TIMEOUT,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    credential: Credential,
+}
+
+#[derive(Deserialize)]
+struct Credential {
+    access: String,
+    secret: String,
+    securitytoken: String,
+    expires_at: String,
+}
+
+fn problem(key: &str, problem: impl Into<String>) -> Error {
+    ConfigError::new(ORIGIN, key, problem).into()
+}
+
+impl EcsMetadata {
+    /// The metadata service at its address on an ECS, with a 2 s timeout.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The service at `$HUAWEICLOUD_SDK_METADATA_ENDPOINT` when set, else
+    /// at its address on an ECS.
+    pub fn from_environment(environment: &Environment) -> Result<Self, ConfigError> {
+        match environment.get(METADATA_ENDPOINT_VAR) {
+            Some(url) => Self::new().endpoint(url).map_err(|_| {
+                ConfigError::new(
+                    "environment",
+                    METADATA_ENDPOINT_VAR,
+                    "is not an http(s) URL",
+                )
+            }),
+            None => Ok(Self::new()),
+        }
+    }
+
+    /// Asks the service at this base URL (for tests: a loopback server).
+    pub fn endpoint(mut self, url: &str) -> Result<Self, Error> {
+        let parsed = url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| problem("endpoint", "is not an http(s) URL"))?;
+        self.endpoint = parsed;
+        Ok(self)
+    }
+
+    /// How long each request to the service may take in all. Default: 2 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    fn url(&self, path: &str) -> url::Url {
+        let mut url = self.endpoint.clone();
+        url.set_path(path);
+        url
+    }
+
+    async fn fetch(&self) -> Result<ProvidedCredentials, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.timeout)
+            .timeout(self.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(Error::Transport)?;
+        let unreachable = |what: &str, e: &reqwest::Error| {
+            problem(
+                what,
+                if e.is_timeout() {
+                    format!("did not answer within {:?}", self.timeout)
+                } else {
+                    "cannot be reached (is this an ECS?)".to_owned()
+                },
+            )
+        };
+        let token = http
+            .put(self.url("/meta-data/latest/api/token"))
+            .header("X-Metadata-Token-Ttl-Seconds", TOKEN_TTL_SECONDS)
+            .send()
+            .await
+            .map_err(|e| unreachable("api/token", &e))?;
+        // An older service without session tokens answers 404 or 405.
+        let token = match token.status() {
+            StatusCode::OK => Some(read(token, "api/token").await?),
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => None,
+            other => {
+                return Err(problem(
+                    "api/token",
+                    format!("answered HTTP {}", other.as_u16()),
+                ));
+            }
+        };
+        let mut request = http.get(self.url("/openstack/latest/securitykey"));
+        if let Some(token) = token {
+            let token = reqwest::header::HeaderValue::from_bytes(&token)
+                .map_err(|_| problem("api/token", "answered a token that is not a header value"))?;
+            request = request.header("X-Metadata-Token", token);
+        }
+        let answer = request
+            .send()
+            .await
+            .map_err(|e| unreachable("securitykey", &e))?;
+        match answer.status() {
+            StatusCode::OK => {}
+            StatusCode::NOT_FOUND => {
+                return Err(problem(
+                    "securitykey",
+                    "has no keys for this ECS: give it an agency (Cloud Service Agency)",
+                ));
+            }
+            other => {
+                return Err(problem(
+                    "securitykey",
+                    format!("answered HTTP {}", other.as_u16()),
+                ));
+            }
+        }
+        let body = read(answer, "securitykey").await?;
+        let Answer { credential } = serde_json::from_slice(&body).map_err(|_| {
+            problem(
+                "securitykey",
+                "answered something other than {\"credential\": {access, secret, securitytoken, expires_at}}",
+            )
+        })?;
+        let expires_at = chrono::DateTime::parse_from_rfc3339(&credential.expires_at)
+            .map(SystemTime::from)
+            .map_err(|_| {
+                problem(
+                    "securitykey",
+                    "answered an expires_at that is not an RFC 3339 time",
+                )
+            })?;
+        let credentials = Credentials::temporary_access_key(
+            credential.access,
+            credential.secret,
+            credential.securitytoken,
+        )
+        .map_err(|e| {
+            problem(
+                "securitykey",
+                format!("answered keys that cannot sign: {e}"),
+            )
+        })?;
+        tracing::debug!(
+            access_key = credentials.access_key_id().unwrap_or_default(),
+            "got temporary keys from the ECS metadata service"
+        );
+        Ok(ProvidedCredentials {
+            credentials,
+            expires_at: Some(expires_at),
+        })
+    }
+}
+
+/// The body of `response`, at most [`MAX_ANSWER`] bytes.
+async fn read(mut response: reqwest::Response, key: &str) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|_| problem(key, "broke off its answer"))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(problem(key, "answered more than 64 KiB"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+impl ProvideCredentials for EcsMetadata {
+    fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, Error>> {
+        Box::pin(self.fetch())
+    }
+}
