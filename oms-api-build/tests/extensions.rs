@@ -7,9 +7,14 @@ use std::path::{Path, PathBuf};
 struct TempSpec(PathBuf);
 
 impl TempSpec {
+    /// A file of its own for each call: tests run in parallel.
     fn new(name: &str, text: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("oms-api-build-{}-{name}.yaml", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "oms-api-build-{}-{name}-{n}.yaml",
+            std::process::id()
+        ));
         std::fs::write(&path, text).unwrap();
         Self(path)
     }

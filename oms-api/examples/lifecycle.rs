@@ -103,7 +103,7 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
             src,
             dst,
         };
-        let client = common::remote_client(flags, project_id).map_err(at("configuration"))?;
+        let client = common::remote_client(flags, Some(project_id)).map_err(at("configuration"))?;
         return lifecycle(&client, project_id, &buckets).await;
     }
     common::check_local_run().map_err(at("configuration"))?;
@@ -111,7 +111,7 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
     let oms = common::start_local_oms(|oms| oms)
         .await
         .map_err(at("configuration"))?;
-    let client = common::local_client(&oms, project_id).map_err(at("configuration"))?;
+    let client = common::local_client(&oms).map_err(at("configuration"))?;
     let (src, dst) = keys(false)?;
     let buckets = Buckets {
         cloud_type,

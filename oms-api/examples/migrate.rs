@@ -119,7 +119,7 @@ async fn run(flags: &Flags) -> Result<(), Error> {
     // Everything is checked before anything is sent.
     let migration = Migration::read(flags)?;
     if flags.remote() {
-        let client = common::remote_client(flags, migration.project_id)?;
+        let client = common::remote_client(flags, Some(migration.project_id))?;
         return migrate(&client, migration).await;
     }
     common::check_local_run()?;
@@ -132,11 +132,7 @@ async fn run(flags: &Flags) -> Result<(), Error> {
             .migration_plan(MigrationPlan::succeeding(0, 0, 8))
     })
     .await?;
-    migrate(
-        &common::local_client(&oms, migration.project_id)?,
-        migration,
-    )
-    .await
+    migrate(&common::local_client(&oms)?, migration).await
 }
 
 async fn migrate(client: &Client, migration: Migration<'_>) -> Result<(), Error> {

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run -p oms-api --example start_sync_task -- \
-//!     --project-id P --sync-task-id ID [--region cn-north-4 | --endpoint URL]
+//!     [--project-id P] --sync-task-id ID [--region cn-north-4 | --endpoint URL]
 //! ```
 //!
 //! Credentials come from the environment or the profile file, never from
@@ -27,7 +27,10 @@ use oms_api::local::TaskStatus;
 use oms_api::{Client, Error};
 
 const USAGE: &str =
-    "usage: start_sync_task [--project-id ID --sync-task-id ID] [--region REGION | --endpoint URL]
+    "usage: start_sync_task [--project-id ID] [--sync-task-id ID] [--region REGION | --endpoint URL]
+
+Without --project-id, the client asks IAM for the project named after the
+region, as the official SDKs do.
 
 Task keys (environment): OMS_DST_AK and OMS_DST_SK (required against a real
 endpoint), OMS_SRC_AK and OMS_SRC_SK (optional, together).";
@@ -50,8 +53,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(flags: &Flags) -> Result<(), Error> {
+    // Without --project-id, the client asks IAM for the region's project.
+    let project_id = flags.get("project-id");
     if flags.remote() {
-        let project_id = flags.required("project-id")?;
         let sync_task_id = flags.required("sync-task-id")?;
         // The keys are checked before anything is sent.
         let keys = TaskKeys::read(true)?;
@@ -59,17 +63,11 @@ async fn run(flags: &Flags) -> Result<(), Error> {
         return start(&client, project_id, sync_task_id, keys).await;
     }
     common::check_local_run()?;
-    let project_id = flags.get("project-id").unwrap_or(common::SAMPLE_PROJECT_ID);
     let sync_task_id = flags.get("sync-task-id").unwrap_or(SAMPLE_SYNC_TASK_ID);
     let oms =
         common::start_local_oms(|oms| oms.sync_task(sync_task_id, TaskStatus::Stopped)).await?;
-    let result = start(
-        &common::local_client(&oms, project_id)?,
-        project_id,
-        sync_task_id,
-        TaskKeys::read(false)?,
-    )
-    .await;
+    let client = common::local_client(&oms)?;
+    let result = start(&client, project_id, sync_task_id, TaskKeys::read(false)?).await;
     if let Some(sent) = oms.requests().last() {
         println!("\nWhat was sent (secrets masked):\n\n{}", sent.redacted());
     }
@@ -78,6 +76,10 @@ async fn run(flags: &Flags) -> Result<(), Error> {
             "The embedded OMS recomputed the signature and accepted it; the task is now {:?}.",
             oms.task_status(sync_task_id)
                 .expect("the sample task exists")
+        );
+        println!(
+            "\nWhere the client's settings came from:\n{}",
+            client.describe()
         );
     }
     result
@@ -101,14 +103,16 @@ impl TaskKeys {
 
 async fn start(
     client: &Client,
-    project_id: &str,
+    project_id: Option<&str>,
     sync_task_id: &str,
     keys: TaskKeys,
 ) -> Result<(), Error> {
     let (src_ak, src_sk) = keys.src.map(|k| (k.ak, k.sk)).unzip();
-    let response = client
-        .start_sync_task()
-        .project_id(project_id)
+    let mut request = client.start_sync_task();
+    if let Some(project_id) = project_id {
+        request = request.project_id(project_id);
+    }
+    let response = request
         .sync_task_id(sync_task_id)
         .body_map(|body| {
             body.dst_ak(keys.dst.ak)

@@ -5,15 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Client;
-use crate::credentials::chain::Link;
+use crate::credentials::chain::{Link, LinkSource};
 use crate::credentials::provider::{Clock, CredentialsCache};
 use crate::credentials::{
     Credentials, CredentialsChain, DEFAULT_REFRESH_AHEAD, Environment, ProvideCredentials,
 };
 use crate::endpoint::{self, Endpoint, Region};
 use crate::error::{Error, ValidationError};
+use crate::project::{Discovery, IAM_ENDPOINT_VAR, ProjectSource, default_iam_endpoint};
 use crate::retry::RetryConfig;
-use crate::state::{ClientState, CredentialSource};
+use crate::state::{ClientState, CredentialSource, Origins};
+use crate::types::ProjectId;
 
 /// The default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,6 +71,8 @@ pub struct ClientBuilder {
     environment: Option<Environment>,
     credentials: Option<Credentials>,
     provider: Option<ProviderSettings>,
+    project_id: Option<Result<ProjectId, ValidationError>>,
+    iam_endpoint: Option<String>,
     connect_timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     operation_timeout: Option<Option<Duration>>,
@@ -205,12 +209,37 @@ impl ClientBuilder {
         self
     }
 
+    /// The project of every operation that does not name one. Without it,
+    /// the project id given with the credentials (in code, in
+    /// `HUAWEICLOUD_SDK_PROJECT_ID` or the profile file's `project_id`)
+    /// serves; without that, a client with an access key and a region asks
+    /// IAM once for the project named after the region, as the official
+    /// SDKs do. Checked like the `project_id` path parameter.
+    pub fn project_id(mut self, project_id: &str) -> Self {
+        self.project_id = Some(
+            ProjectId::try_from(project_id).map_err(|e| ValidationError::nest("project_id", e)),
+        );
+        self
+    }
+
+    /// The IAM endpoint asked for the project id (see
+    /// [`project_id`](Self::project_id)). Default: the profile file's
+    /// `iam_endpoint`, else `$HUAWEICLOUD_SDK_IAM_ENDPOINT`, else
+    /// `https://iam.<region>.myhuaweicloud.com`.
+    pub fn iam_endpoint(mut self, url: &str) -> Self {
+        self.iam_endpoint = Some(url.to_owned());
+        self
+    }
+
     /// Builds the client: resolves the endpoint (explicit endpoint, then
-    /// the region's override in the environment, then the built-in table)
-    /// and the credentials.
+    /// the region's override in the environment, then the regions file,
+    /// then the built-in table), the credentials (see
+    /// [`CredentialsChain`]) and where the project id of operations that
+    /// leave it out comes from.
     pub fn build(self) -> Result<Client, Error> {
         let environment = self.environment.unwrap_or_else(Environment::process);
-        let endpoint = endpoint::resolve(self.endpoint, self.region, &environment)?;
+        let (endpoint, endpoint_origin) =
+            endpoint::resolve(self.endpoint, self.region, &environment)?;
         let settings = self.provider.unwrap_or_default();
         let provided = |provider: Arc<dyn ProvideCredentials>| {
             CredentialSource::Provided(Arc::new(CredentialsCache::new(
@@ -222,16 +251,77 @@ impl ClientBuilder {
                     .unwrap_or_else(|| Arc::new(std::time::SystemTime::now)),
             )))
         };
-        let credentials = match (self.credentials, settings.provider.clone()) {
-            (Some(credentials), _) => CredentialSource::Fixed(Arc::new(credentials)),
-            (None, Some(provider)) => provided(provider),
-            (None, None) => match CredentialsChain::new()
-                .environment(environment.clone())
-                .link()?
-            {
-                Link::Fixed(credentials) => CredentialSource::Fixed(Arc::new(credentials)),
-                Link::Provider(provider) => provided(provider),
+        let link = match (self.credentials, settings.provider.clone()) {
+            (Some(credentials), _) => Link {
+                project: credentials
+                    .project_id()
+                    .map(|_| "given in code (Credentials::with_project_id)".to_owned()),
+                origin: format!("{}, given in code", credentials.kind()),
+                source: LinkSource::Fixed(credentials),
+                iam_endpoint: None,
             },
+            (None, Some(provider)) => Link {
+                source: LinkSource::Provider(provider),
+                origin: "a provider given in code (ClientBuilder::credentials_provider)".to_owned(),
+                project: None,
+                iam_endpoint: None,
+            },
+            (None, None) => {
+                let mut link = CredentialsChain::new()
+                    .environment(environment.clone())
+                    .link()?;
+                if let LinkSource::Fixed(credentials) = &link.source {
+                    link.origin = format!("{}, from {}", credentials.kind(), link.origin);
+                }
+                link
+            }
+        };
+        let (signs, fixed_project) = match &link.source {
+            LinkSource::Fixed(credentials) => (
+                credentials.signs(),
+                credentials.project_id().map(str::to_owned),
+            ),
+            // A provider's keys sign; the chain's last link may carry the
+            // environment's project id.
+            LinkSource::Provider(_) => (true, None),
+        };
+        let (project, project_origin) = match (self.project_id, fixed_project, link.project) {
+            (Some(given), _, _) => (
+                ProjectSource::Fixed(given?),
+                "given in code (ClientBuilder::project_id)".to_owned(),
+            ),
+            (None, Some(id), origin) => (
+                ProjectSource::Fixed(ProjectId::try_from(id.as_str()).map_err(|e| ValidationError::nest("project_id", e))?),
+                origin.unwrap_or_default(),
+            ),
+            (None, None, Some(origin)) => (ProjectSource::None, origin),
+            (None, None, None) => match self.region {
+                Some(region) if signs => {
+                    let (url, from) = match (self.iam_endpoint, link.iam_endpoint, environment.get(IAM_ENDPOINT_VAR)) {
+                        (Some(url), _, _) => (url, "ClientBuilder::iam_endpoint".to_owned()),
+                        (None, Some(url), _) => (url, "the profile file's iam_endpoint".to_owned()),
+                        (None, None, Some(url)) => (url.to_owned(), format!("the environment ({IAM_ENDPOINT_VAR})")),
+                        (None, None, None) => (default_iam_endpoint(region.id()), "the region's default".to_owned()),
+                    };
+                    let iam = Endpoint::parse(&url)
+                        .map_err(|e| ValidationError::new("iam_endpoint", e.rule().to_owned()))?;
+                    let discovery = Discovery::new(iam.url().clone(), region.id());
+                    let origin = format!(
+                        "asked once of IAM at {} ({from}): the project named {}",
+                        discovery.iam(),
+                        discovery.region()
+                    );
+                    (ProjectSource::Discover(Arc::new(discovery)), origin)
+                }
+                _ => (
+                    ProjectSource::None,
+                    "none: each operation names its project (give a region and an access key to have it discovered)".to_owned(),
+                ),
+            },
+        };
+        let credentials = match link.source {
+            LinkSource::Fixed(credentials) => CredentialSource::Fixed(Arc::new(credentials)),
+            LinkSource::Provider(provider) => provided(provider),
         };
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let http_client = self
@@ -241,6 +331,11 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(Error::Transport)?;
+        let origins = Origins {
+            credentials: link.origin,
+            project: project_origin,
+            endpoint: format!("{}, {endpoint_origin}", endpoint.as_base_url()),
+        };
         let state = ClientState {
             credentials,
             retry: self.retry.unwrap_or_default(),
@@ -253,12 +348,76 @@ impl ClientBuilder {
             region: self.region.map(Region::id),
             base_url: endpoint.url().clone(),
             base_path: endpoint.path().to_owned(),
+            project,
+            origins: Arc::new(origins),
         };
         Ok(Client::new_with_client(
             endpoint.as_base_url(),
             http_client,
             state,
         ))
+    }
+}
+
+/// Where a client's credentials, project id and endpoint came from —
+/// never a value — for a support request: see [`Client::describe`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientDescription {
+    /// What authenticates requests, and where it came from.
+    pub credentials: String,
+    /// Where the project id of operations that leave it out comes from.
+    pub project_id: String,
+    /// The endpoint, and where it came from.
+    pub endpoint: String,
+}
+
+impl std::fmt::Display for ClientDescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "credentials: {}", self.credentials)?;
+        writeln!(f, "project id: {}", self.project_id)?;
+        write!(f, "endpoint: {}", self.endpoint)
+    }
+}
+
+impl Client {
+    /// Where this client's credentials, project id and endpoint came from,
+    /// without any secret, key or id, for a support request:
+    ///
+    /// ```
+    /// use oms_api::{Client, Credentials, Region};
+    ///
+    /// let client = Client::builder()
+    ///     .region(Region::CnNorth4)
+    ///     .credentials(Credentials::access_key("MY-AK", "my-secret-key")?)
+    ///     .build()?;
+    /// assert_eq!(
+    ///     client.describe().to_string(),
+    ///     "credentials: access key, given in code
+    /// project id: asked once of IAM at https://iam.cn-north-4.myhuaweicloud.com (the region's default): the project named cn-north-4 (not asked yet)
+    /// endpoint: https://oms.cn-north-4.myhuaweicloud.com, from the built-in table of regions"
+    /// );
+    /// # Ok::<(), oms_api::Error>(())
+    /// ```
+    pub fn describe(&self) -> ClientDescription {
+        let origins = &self.inner.origins;
+        let project_id = match &self.inner.project {
+            ProjectSource::Discover(_) => format!(
+                "{} ({})",
+                origins.project,
+                if crate::project::known(&self.inner).is_some() {
+                    "found"
+                } else {
+                    "not asked yet"
+                }
+            ),
+            _ => origins.project.clone(),
+        };
+        ClientDescription {
+            credentials: origins.credentials.clone(),
+            project_id,
+            endpoint: origins.endpoint.clone(),
+        }
     }
 }
 

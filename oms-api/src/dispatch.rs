@@ -224,6 +224,16 @@ async fn prepare(
         .entry(header::USER_AGENT)
         .or_insert(HeaderValue::from_static(USER_AGENT));
     let credentials = state.credentials.current().await?;
+    // The client's project id goes where one given with the keys would.
+    if credentials.signs()
+        && credentials.project_id().is_none()
+        && let Some(project_id) = crate::project::known(state)
+    {
+        request.headers_mut().insert(
+            crate::credentials::PROJECT_ID_HEADER,
+            HeaderValue::from_str(project_id).expect("a project id is a header value"),
+        );
+    }
     credentials.authenticate(request, SystemTime::now())?;
     Ok(credentials.signs())
 }

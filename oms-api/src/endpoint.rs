@@ -1,9 +1,12 @@
 //! Where requests go — a region of Huawei Cloud, or a base URL of one's own —
-//! and how the endpoint is chosen: an explicit endpoint, then the region's
-//! override in the environment (`HUAWEICLOUD_SDK_REGION_OMS_<REGION>`),
-//! then the official table.
+//! and how the endpoint is chosen, in the official SDKs' order: an explicit
+//! endpoint, then the region's override in the environment
+//! (`HUAWEICLOUD_SDK_REGION_OMS_<REGION>`), then the regions file
+//! (`$HUAWEICLOUD_SDK_REGIONS_FILE` or `~/.huaweicloud/regions.yaml`), then
+//! the official table.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::credentials::Environment;
@@ -181,35 +184,157 @@ pub fn region_endpoint_var(region: Region) -> String {
     )
 }
 
-/// The endpoint of `region`: the first of the comma-separated URLs in
-/// [`region_endpoint_var`] when set, else the built-in table's.
-pub fn region_endpoint(region: Region, environment: &Environment) -> Result<Endpoint, ConfigError> {
-    let var = region_endpoint_var(region);
-    match environment.get(&var) {
-        None => Ok(region.into()),
-        Some(urls) => {
-            let first = urls
-                .split(',')
-                .map(str::trim)
-                .find(|u| !u.is_empty())
-                .unwrap_or("");
-            Endpoint::parse(first).map_err(|e| {
-                ConfigError::new("environment", var, format!("is invalid: {}", e.rule()))
-            })
+/// The environment variable naming the regions file.
+pub const REGIONS_FILE_VAR: &str = "HUAWEICLOUD_SDK_REGIONS_FILE";
+
+/// The largest regions file read.
+pub const MAX_REGIONS_FILE: u64 = 1024 * 1024;
+
+/// Where an endpoint came from, for [`Client::describe`](crate::Client::describe).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum EndpointOrigin {
+    /// `ClientBuilder::endpoint`.
+    Code,
+    /// An environment variable.
+    Environment(String),
+    /// A regions file.
+    RegionsFile(PathBuf),
+    /// The built-in table.
+    Table,
+}
+
+impl fmt::Display for EndpointOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndpointOrigin::Code => f.write_str("given in code (ClientBuilder::endpoint)"),
+            EndpointOrigin::Environment(var) => write!(f, "from the environment ({var})"),
+            EndpointOrigin::RegionsFile(path) => {
+                write!(f, "from the regions file {}", path.display())
+            }
+            EndpointOrigin::Table => f.write_str("from the built-in table of regions"),
         }
     }
 }
 
-/// The endpoint a client sends to: `endpoint` when given, else `region`'s
-/// (see [`region_endpoint`]); one of them is required.
+/// The endpoint of `region`: the first of the comma-separated URLs in
+/// [`region_endpoint_var`] when set, else the region's in the regions file
+/// when there is one, else the built-in table's.
+pub fn region_endpoint(region: Region, environment: &Environment) -> Result<Endpoint, ConfigError> {
+    resolve_region(region, environment).map(|(endpoint, _)| endpoint)
+}
+
+fn resolve_region(
+    region: Region,
+    environment: &Environment,
+) -> Result<(Endpoint, EndpointOrigin), ConfigError> {
+    let var = region_endpoint_var(region);
+    if let Some(urls) = environment.get(&var) {
+        let first = urls
+            .split(',')
+            .map(str::trim)
+            .find(|u| !u.is_empty())
+            .unwrap_or("");
+        let endpoint = Endpoint::parse(first).map_err(|e| {
+            ConfigError::new(
+                "environment",
+                var.as_str(),
+                format!("is invalid: {}", e.rule()),
+            )
+        })?;
+        return Ok((endpoint, EndpointOrigin::Environment(var)));
+    }
+    let (path, required) = match environment.get(REGIONS_FILE_VAR) {
+        Some(path) => (Some(PathBuf::from(path)), true),
+        None => (
+            environment
+                .get("HOME")
+                .map(|home| Path::new(home).join(".huaweicloud").join("regions.yaml")),
+            false,
+        ),
+    };
+    if let Some(path) = path
+        && let Some(endpoint) = regions_file(&path, required, region)?
+    {
+        return Ok((endpoint, EndpointOrigin::RegionsFile(path)));
+    }
+    Ok((region.into(), EndpointOrigin::Table))
+}
+
+/// `region`'s OMS endpoint in the regions file at `path`, in the official
+/// SDKs' format:
+///
+/// ```yaml
+/// OMS:
+///   - id: cn-north-4
+///     endpoint: https://oms.cn-north-4.example.com
+///   - id: cn-south-1
+///     endpoints: [https://a.example.com, https://b.example.com]
+/// ```
+///
+/// (the first of `endpoints`). A file without an `OMS` section, or without
+/// the region in it, gives nothing; a file that is not such YAML is an
+/// error naming the file and the key, never a value.
+fn regions_file(
+    path: &Path,
+    required: bool,
+    region: Region,
+) -> Result<Option<Endpoint>, ConfigError> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        id: String,
+        endpoint: Option<String>,
+        endpoints: Option<Vec<String>>,
+    }
+    let origin = format!("regions file {}", path.display());
+    let Some(text) = crate::files::read_text(path, &origin, required, MAX_REGIONS_FILE)? else {
+        return Ok(None);
+    };
+    // The parser's message may quote the file: keep only the position.
+    let services: std::collections::BTreeMap<String, serde_yaml::Value> =
+        serde_yaml::from_str(&text).map_err(|e| {
+            let place = e
+                .location()
+                .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
+                .unwrap_or_default();
+            ConfigError::new(
+                origin.as_str(),
+                "file",
+                format!("is not a YAML map of services{place}"),
+            )
+        })?;
+    let Some(oms) = services.get("OMS") else {
+        return Ok(None);
+    };
+    let entries: Vec<Entry> = serde_yaml::from_value(oms.clone()).map_err(|_| {
+        ConfigError::new(
+            origin.as_str(),
+            "OMS",
+            "is not a list of {id, endpoint} or {id, endpoints}",
+        )
+    })?;
+    let Some(entry) = entries.into_iter().find(|e| e.id == region.id()) else {
+        return Ok(None);
+    };
+    let key = format!("OMS {} endpoint", region.id());
+    let url = entry
+        .endpoint
+        .or_else(|| entry.endpoints.and_then(|all| all.into_iter().next()))
+        .ok_or_else(|| ConfigError::new(origin.as_str(), key.as_str(), "is missing"))?;
+    Endpoint::parse(url.trim())
+        .map(Some)
+        .map_err(|e| ConfigError::new(origin, key, format!("is invalid: {}", e.rule())))
+}
+
+/// The endpoint a client sends to, and where it came from: `endpoint` when
+/// given, else `region`'s (see [`region_endpoint`]); one of them is required.
 pub(crate) fn resolve(
     endpoint: Option<Result<Endpoint, ValidationError>>,
     region: Option<Region>,
     environment: &Environment,
-) -> Result<Endpoint, Error> {
+) -> Result<(Endpoint, EndpointOrigin), Error> {
     match (endpoint, region) {
-        (Some(endpoint), _) => Ok(endpoint?),
-        (None, Some(region)) => Ok(region_endpoint(region, environment)?),
+        (Some(endpoint), _) => Ok((endpoint?, EndpointOrigin::Code)),
+        (None, Some(region)) => Ok(resolve_region(region, environment)?),
         (None, None) => {
             Err(ValidationError::new("endpoint", "is required: set a region or an endpoint").into())
         }

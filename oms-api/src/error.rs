@@ -206,6 +206,11 @@ impl ValidationError {
         }
     }
 
+    /// Whether this says that a required field was not given.
+    pub(crate) fn is_missing(&self) -> bool {
+        self.rule == "is required"
+    }
+
     /// The error of `field`'s value: the rule of a `ValidationError` (with
     /// its field, if any, nested under `field`), else the error's text.
     pub(crate) fn nest<E: fmt::Display + 'static>(field: &'static str, error: E) -> Self {

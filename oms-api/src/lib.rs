@@ -6,6 +6,7 @@ pub mod credentials;
 mod dispatch;
 pub mod endpoint;
 mod error;
+mod files;
 mod generated;
 #[cfg(feature = "local-server")]
 pub mod local;
@@ -14,12 +15,14 @@ pub mod mock;
 mod open_enum;
 pub mod operation;
 mod pagination;
+mod project;
 mod retry;
 mod secret;
 pub mod signer;
 mod state;
 mod wait;
 
+pub use client::ClientDescription;
 pub use client::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
     DEFAULT_OPERATION_TIMEOUT,
@@ -37,6 +40,7 @@ pub use error::{
 pub use generated::{Client, builder, operations, types};
 pub use open_enum::OpenEnum;
 pub use progenitor_client::ResponseValue;
+pub use project::IAM_ENDPOINT_VAR;
 pub use retry::RetryConfig;
 pub use secret::{REDACTED, Secret, SecretLengthError};
 pub(crate) use state::ClientState;

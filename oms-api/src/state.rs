@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::credentials::Credentials;
 use crate::credentials::provider::CredentialsCache;
 use crate::error::Error;
+use crate::project::ProjectSource;
 use crate::retry::RetryConfig;
 
 /// Where the credentials of each request come from.
@@ -44,6 +45,19 @@ pub(crate) struct ClientState {
     pub(crate) base_url: url::Url,
     /// The base URL's path (`/` or a proxy's stem such as `/oms`).
     pub(crate) base_path: String,
+    /// The project id of operations that leave it out.
+    pub(crate) project: ProjectSource,
+    /// Where the settings came from, for `Client::describe`.
+    pub(crate) origins: Arc<Origins>,
+}
+
+/// Where a client's credentials, project id and endpoint came from, in
+/// words, without any value.
+#[derive(Debug)]
+pub(crate) struct Origins {
+    pub(crate) credentials: String,
+    pub(crate) project: String,
+    pub(crate) endpoint: String,
 }
 
 impl fmt::Debug for ClientState {
@@ -56,6 +70,7 @@ impl fmt::Debug for ClientState {
             .field("operation_timeout", &self.operation_timeout)
             .field("max_response_body", &self.max_response_body)
             .field("region", &self.region)
+            .field("project", &self.project)
             .finish_non_exhaustive()
     }
 }

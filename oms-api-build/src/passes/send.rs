@@ -14,6 +14,7 @@
 //! crate::dispatch::send_empty(&client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path).await
 //! ```
 //!
+//! A missing `project_id` is the client's (`crate::project::project_id`).
 //! The URL is built from the spec's path template (each value encoded into
 //! one segment), and the dispatcher checks the built request against the
 //! same template before anything is signed or sent. progenitor's
@@ -185,6 +186,14 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                 statements.push(parse_quote!(let path = [#(#values),*];));
                 statements.push(parse_quote!(
                     let url = crate::dispatch::url(&client.inner, #operation, &path);
+                ));
+            }
+            // An operation that leaves out its project takes the client's
+            // (given to it, or discovered from IAM).
+            Stmt::Local(local) if binds(local, "project_id") => {
+                statements.push(parse_quote!(
+                    let project_id =
+                        crate::project::project_id(&client.client, &client.inner, project_id).await?;
                 ));
             }
             Stmt::Local(local) if binds(local, "header_map") => {}
@@ -449,7 +458,7 @@ mod tests {
         for expected in [
             "-> impl ::std::future::Future< Output = ::std::result::Result<ResponseValue<()>, crate::Error>, > + 'a",
             "::std::boxed::Box::pin(async move {",
-            "let project_id = project_id?;",
+            "let project_id = crate::project::project_id( &client.client, &client.inner, project_id, ) .await?;",
             "let path = [project_id.to_string(), sync_task_id.to_string()];",
             "crate::dispatch::url( &client.inner, &super::operations::START_SYNC_TASK, &path, );",
             "crate::dispatch::send_empty( &client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path, ) .await",

@@ -119,13 +119,14 @@ pub fn task_keys(side: &str, remote: bool, required: bool) -> Result<Option<Keys
 }
 
 /// A client for the real endpoint the flags name, with credentials from the
-/// chain; signed requests name `project_id` unless the chain gave one.
-pub fn remote_client(flags: &Flags, project_id: &str) -> Result<Client, Error> {
-    let mut credentials = CredentialsChain::new().resolve()?;
-    if credentials.project_id().is_none() {
-        credentials = credentials.with_project_id(project_id)?;
+/// chain (the environment, the profile file, the ECS metadata service);
+/// operations that leave out their project get `project_id`, else the
+/// chain's, else the one IAM names for the region.
+pub fn remote_client(flags: &Flags, project_id: Option<&str>) -> Result<Client, Error> {
+    let mut builder = Client::builder();
+    if let Some(project_id) = project_id {
+        builder = builder.project_id(project_id);
     }
-    let builder = Client::builder().credentials(credentials);
     let builder = match (flags.get("region"), flags.get("endpoint")) {
         (Some(region), _) => builder.region(region.parse::<Region>()?),
         (_, Some(endpoint)) => builder.endpoint(endpoint),
@@ -152,13 +153,18 @@ pub fn check_local_run() -> Result<(), Error> {
     }
 }
 
-/// A client for `oms`, signing with the sample keys it accepts.
-pub fn local_client(oms: &LocalOms, project_id: &str) -> Result<Client, Error> {
-    let credentials = Credentials::access_key(SAMPLE_ACCESS_KEY, SAMPLE_SECRET_KEY)?
-        .with_project_id(project_id)?;
+/// A client for `oms` in cn-north-4, signing with the sample keys it
+/// accepts; an operation that leaves out its project gets the one the
+/// embedded OMS, playing IAM, names for the region.
+pub fn local_client(oms: &LocalOms) -> Result<Client, Error> {
     Client::builder()
+        .region(Region::CnNorth4)
         .endpoint(&oms.base_url())
-        .credentials(credentials)
+        .iam_endpoint(&oms.base_url())
+        .credentials(Credentials::access_key(
+            SAMPLE_ACCESS_KEY,
+            SAMPLE_SECRET_KEY,
+        )?)
         .build()
 }
 

@@ -86,16 +86,38 @@ impl CredentialsChain {
 
     /// Walks the chain (see the type's documentation).
     pub fn resolve(&self) -> Result<Credentials, ConfigError> {
-        let process;
-        let environment = match &self.environment {
-            Some(environment) => environment,
-            None => {
-                process = Environment::process();
-                &process
-            }
-        };
-        if let Some(credentials) = from_environment(environment)? {
-            return Ok(credentials);
+        self.find().map(|found| found.credentials)
+    }
+
+    fn variables(&self) -> std::borrow::Cow<'_, Environment> {
+        match &self.environment {
+            Some(environment) => std::borrow::Cow::Borrowed(environment),
+            None => std::borrow::Cow::Owned(Environment::process()),
+        }
+    }
+
+    /// The credentials, where they came from, and the profile file's
+    /// `iam_endpoint`.
+    fn find(&self) -> Result<Found, ConfigError> {
+        let environment = self.variables();
+        if let Some(credentials) = from_environment(&environment)? {
+            let origin = if credentials.access_key_id().is_some() {
+                let name = environment
+                    .first(ACCESS_KEY_VARS)
+                    .map_or(ACCESS_KEY_VARS[0], |(name, _)| name);
+                format!("the environment ({name})")
+            } else {
+                format!("the environment ({AUTH_TOKEN_VAR})")
+            };
+            let project = credentials
+                .project_id()
+                .map(|_| format!("the environment ({PROJECT_ID_VAR})"));
+            return Ok(Found {
+                credentials,
+                origin,
+                project,
+                iam_endpoint: None,
+            });
         }
         let (path, required) = match (&self.profile_file, environment.get(CREDENTIALS_FILE_VAR)) {
             (Some(path), _) => (Some(path.clone()), true),
@@ -108,9 +130,18 @@ impl CredentialsChain {
             ),
         };
         if let Some(path) = path
-            && let Some(credentials) = profile::credentials(&path, required)?
+            && let Some((credentials, iam_endpoint)) = profile::credentials(&path, required)?
         {
-            return Ok(credentials);
+            let origin = format!("the profile file {}", path.display());
+            let project = credentials
+                .project_id()
+                .map(|_| format!("{origin} (project_id)"));
+            return Ok(Found {
+                credentials,
+                origin,
+                project,
+                iam_endpoint,
+            });
         }
         Err(ConfigError::new(
             "credentials",
@@ -121,6 +152,16 @@ impl CredentialsChain {
             ),
         ))
     }
+}
+
+/// What the chain found.
+struct Found {
+    credentials: Credentials,
+    /// Where the credentials came from (no value).
+    origin: String,
+    /// Where the project id came from, if they have one.
+    project: Option<String>,
+    iam_endpoint: Option<String>,
 }
 
 /// Credentials from the environment, if any are set there.
@@ -166,9 +207,17 @@ fn from_environment(environment: &Environment) -> Result<Option<Credentials>, Co
     .map(Some)
 }
 
-/// What the chain gives a client: credentials it found, or its last link,
-/// asked at the first request.
-pub(crate) enum Link {
+/// What the chain gives a client: credentials it found (with where they and
+/// their project id came from, and the profile's `iam_endpoint`), or its
+/// last link, asked at the first request.
+pub(crate) struct Link {
+    pub(crate) source: LinkSource,
+    pub(crate) origin: String,
+    pub(crate) project: Option<String>,
+    pub(crate) iam_endpoint: Option<String>,
+}
+
+pub(crate) enum LinkSource {
     Fixed(Credentials),
     Provider(Arc<dyn ProvideCredentials>),
 }
@@ -179,21 +228,32 @@ impl CredentialsChain {
     /// `$HUAWEICLOUD_SDK_METADATA_ENDPOINT`, else its address on an ECS),
     /// asked at the first request.
     pub(crate) fn link(&self) -> Result<Link, ConfigError> {
-        match self.resolve() {
-            Ok(credentials) => Ok(Link::Fixed(credentials)),
+        match self.find() {
+            Ok(found) => Ok(Link {
+                source: LinkSource::Fixed(found.credentials),
+                origin: found.origin,
+                project: found.project,
+                iam_endpoint: found.iam_endpoint,
+            }),
             Err(nothing) if nothing.key() == "chain" => {
-                let process;
-                let environment = match &self.environment {
-                    Some(environment) => environment,
-                    None => {
-                        process = Environment::process();
-                        &process
-                    }
-                };
-                Ok(Link::Provider(Arc::new(LastLink {
-                    metadata: EcsMetadata::from_environment(environment)?,
-                    project_id: environment.get(PROJECT_ID_VAR).map(str::to_owned),
-                })))
+                let environment = self.variables();
+                let metadata = EcsMetadata::from_environment(&environment)?;
+                let origin = format!(
+                    "the ECS metadata service at {} (temporary keys, renewed before they expire)",
+                    metadata.base_url()
+                );
+                let project_id = environment.get(PROJECT_ID_VAR).map(str::to_owned);
+                Ok(Link {
+                    project: project_id
+                        .as_ref()
+                        .map(|_| format!("the environment ({PROJECT_ID_VAR})")),
+                    source: LinkSource::Provider(Arc::new(LastLink {
+                        metadata,
+                        project_id,
+                    })),
+                    origin,
+                    iam_endpoint: None,
+                })
             }
             Err(other) => Err(other),
         }

@@ -111,6 +111,11 @@ impl EcsMetadata {
         self
     }
 
+    /// The base URL asked.
+    pub fn base_url(&self) -> &str {
+        self.endpoint.as_str().trim_end_matches('/')
+    }
+
     fn url(&self, path: &str) -> url::Url {
         let mut url = self.endpoint.clone();
         url.set_path(path);

@@ -213,6 +213,19 @@ impl Credentials {
 }
 
 impl Credentials {
+    /// What these are, in words: `IAM token`, `access key` or `temporary
+    /// access key`.
+    pub(crate) fn kind(&self) -> &'static str {
+        match &self.kind {
+            Kind::IamToken(_) => "IAM token",
+            Kind::AccessKey {
+                security_token: None,
+                ..
+            } => "access key",
+            Kind::AccessKey { .. } => "temporary access key",
+        }
+    }
+
     /// Whether requests are signed (an access key) rather than carrying a
     /// token.
     pub(crate) fn signs(&self) -> bool {

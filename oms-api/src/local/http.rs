@@ -112,6 +112,9 @@ fn answer(shared: &Shared, request: &RecordedRequest, request_id: &str) -> Answe
     if let Err(answer) = shared.gateway.authenticate(request, request_id) {
         return answer;
     }
+    if request.method() == "GET" && request.path() == "/v3/projects" {
+        return projects(&shared.lock(), request);
+    }
     let Some((op, params)) = route(request.method(), request.path()) else {
         return gateway::error(
             StatusCode::NOT_FOUND,
@@ -152,6 +155,29 @@ fn answer(shared: &Shared, request: &RecordedRequest, request_id: &str) -> Answe
             Some(json!({ "error_code": code, "error_msg": message })),
         ),
     }
+}
+
+/// IAM's `GET /v3/projects?name=<region>`: the projects of that name.
+fn projects(state: &State, request: &RecordedRequest) -> Answer {
+    let name = url::Url::parse(&format!("http://local.oms{}", request.target()))
+        .ok()
+        .and_then(|url| {
+            url.query_pairs()
+                .find(|(key, _)| key == "name")
+                .map(|(_, value)| value.into_owned())
+        })
+        .unwrap_or_default();
+    let projects: Vec<_> = if state.projects.is_empty() {
+        vec![json!({ "id": super::DEFAULT_PROJECT_ID, "name": name, "enabled": true })]
+    } else {
+        state
+            .projects
+            .iter()
+            .filter(|(project, _)| *project == name)
+            .map(|(project, id)| json!({ "id": id, "name": project, "enabled": true }))
+            .collect()
+    };
+    (StatusCode::OK, Some(json!({ "projects": projects })))
 }
 
 /// The operation whose method and path template match, with its path

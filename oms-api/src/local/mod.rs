@@ -8,7 +8,8 @@
 //! quota of 1500 tasks a day, progress on a simulated clock set by a
 //! [`MigrationPlan`]), the bucket helpers over [`SourceBucket`]s (marker
 //! paging of a bucket's objects), cloud types, regions, API versions and
-//! the privacy agreement. It checks every input with the spec's own types
+//! the privacy agreement — and, as IAM would, the project query a client
+//! makes to discover its project id. It checks every input with the spec's own types
 //! and rules, authenticates like the API gateway — an IAM token, or an
 //! SDK-HMAC-SHA256 signature checked with [`crate::signer::verify`] and
 //! refused with `401 APIGW.0301` when it does not match —, answers errors
@@ -102,7 +103,12 @@ pub struct LocalOmsBuilder {
     task_groups: Vec<Value>,
     buckets: Vec<SourceBucket>,
     list_files: Vec<buckets::ListFile>,
+    projects: Vec<(String, String)>,
 }
+
+/// The project id the local IAM answers for any region, unless
+/// [`LocalOmsBuilder::project`] says otherwise.
+pub const DEFAULT_PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
 
 impl Default for LocalOmsBuilder {
     fn default() -> Self {
@@ -118,6 +124,7 @@ impl Default for LocalOmsBuilder {
             task_groups: Vec::new(),
             buckets: Vec::new(),
             list_files: Vec::new(),
+            projects: Vec::new(),
         }
     }
 }
@@ -274,6 +281,16 @@ impl LocalOmsBuilder {
         self
     }
 
+    /// Adds a project named `name` (a region) with id `id` to what the local
+    /// IAM answers to `GET /v3/projects?name=<name>`, the query a client
+    /// makes to discover its project id. Default: every name has one
+    /// project, [`DEFAULT_PROJECT_ID`]; once a project is added, only the
+    /// added ones exist (so a name can have none, or several).
+    pub fn project(mut self, name: impl Into<String>, id: impl Into<String>) -> Self {
+        self.projects.push((name.into(), id.into()));
+        self
+    }
+
     /// Binds to a free port on 127.0.0.1 and starts serving in the
     /// background, until the returned [`LocalOms`] is dropped.
     pub async fn start(self) -> std::io::Result<LocalOms> {
@@ -298,6 +315,7 @@ impl LocalOmsBuilder {
                 ),
                 buckets: self.buckets,
                 list_files: self.list_files,
+                projects: self.projects,
                 privacy_agreed: false,
                 requests: Vec::new(),
             }),
@@ -403,6 +421,8 @@ struct State {
     migration: tasks::Migration,
     buckets: Vec<SourceBucket>,
     list_files: Vec<buckets::ListFile>,
+    /// The local IAM's projects: (name, id); empty: one per name.
+    projects: Vec<(String, String)>,
     privacy_agreed: bool,
     requests: Vec<RecordedRequest>,
 }

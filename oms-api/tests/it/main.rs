@@ -10,6 +10,7 @@ mod metadata;
 mod migration;
 mod mock_helpers;
 mod pagination;
+mod project;
 mod retries;
 mod secrets;
 mod security;

@@ -393,3 +393,130 @@ fn an_ini_error_gives_the_line_where_it_is() {
     let error = file_error(broken.path());
     assert!(error.contains("is not valid INI (line 3,"), "{error}");
 }
+
+/// The endpoint a client for `region` gets with `pairs` as its environment.
+fn endpoint_with(region: Region, pairs: &[(&str, &str)]) -> Result<String, Error> {
+    Client::builder()
+        .region(region)
+        .credentials(Credentials::iam_token("t").unwrap())
+        .environment(env(pairs))
+        .build()
+        .map(|client| client.base_url().to_owned())
+}
+
+const REGIONS: &str = "ECS:
+  - id: cn-north-4
+    endpoint: https://ecs.example.com
+OMS:
+  - id: 'cn-north-4'
+    endpoint: 'https://oms-north.example.com/proxy/'
+  - id: cn-south-1
+    endpoints:
+      - https://oms-south-a.example.com
+      - https://oms-south-b.example.com
+";
+
+#[test]
+fn the_regions_file_comes_between_the_environment_and_the_table() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join(".huaweicloud")).unwrap();
+    std::fs::write(home.path().join(".huaweicloud/regions.yaml"), REGIONS).unwrap();
+    let home = home.path().to_str().unwrap();
+    assert_eq!(
+        endpoint_with(Region::CnNorth4, &[("HOME", home)]).unwrap(),
+        "https://oms-north.example.com/proxy"
+    );
+    assert_eq!(
+        endpoint_with(Region::CnSouth1, &[("HOME", home)]).unwrap(),
+        "https://oms-south-a.example.com"
+    );
+    // A region the file does not list: the table.
+    assert_eq!(
+        endpoint_with(Region::CnEast3, &[("HOME", home)]).unwrap(),
+        "https://oms.cn-east-3.myhuaweicloud.com"
+    );
+    // The environment's override wins.
+    assert_eq!(
+        endpoint_with(
+            Region::CnNorth4,
+            &[
+                ("HOME", home),
+                (
+                    "HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4",
+                    "https://env.example.com"
+                )
+            ]
+        )
+        .unwrap(),
+        "https://env.example.com"
+    );
+    // A file named by the environment must exist.
+    let missing = format!("{home}/none.yaml");
+    let error = endpoint_with(
+        Region::CnNorth4,
+        &[("HUAWEICLOUD_SDK_REGIONS_FILE", missing.as_str())],
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("regions file {missing}: file cannot be read (entity not found)")
+    );
+}
+
+#[test]
+fn a_bad_regions_file_names_the_file_and_key_never_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("regions.yaml");
+    let check = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        endpoint_with(
+            Region::CnNorth4,
+            &[("HUAWEICLOUD_SDK_REGIONS_FILE", file.to_str().unwrap())],
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let origin = format!("regions file {}", file.display());
+    for (text, expected) in [
+        (
+            "OMS: [\n  {id: cn-north-4, endpoint: CANARY-7f3a9c-DO-NOT-PRINT",
+            format!("{origin}: file is not a YAML map of services (line 3, column 1)"),
+        ),
+        (
+            "OMS: CANARY-7f3a9c-DO-NOT-PRINT",
+            format!("{origin}: OMS is not a list of {{id, endpoint}} or {{id, endpoints}}"),
+        ),
+        (
+            "OMS:\n  - id: cn-north-4\n",
+            format!("{origin}: OMS cn-north-4 endpoint is missing"),
+        ),
+        (
+            "OMS:\n  - id: cn-north-4\n    endpoint: 'ftp://CANARY-7f3a9c-DO-NOT-PRINT'\n",
+            format!("{origin}: OMS cn-north-4 endpoint is invalid: must use http or https"),
+        ),
+    ] {
+        let error = check(text);
+        assert_eq!(error, expected);
+        assert_hidden(&error);
+    }
+    std::fs::write(&file, "x".repeat(1024 * 1024 + 1)).unwrap();
+    assert_eq!(
+        endpoint_with(
+            Region::CnNorth4,
+            &[("HUAWEICLOUD_SDK_REGIONS_FILE", file.to_str().unwrap())]
+        )
+        .unwrap_err()
+        .to_string(),
+        format!("{origin}: file is larger than 1024 KiB")
+    );
+    // A directory is not read.
+    let error = endpoint_with(
+        Region::CnNorth4,
+        &[("HUAWEICLOUD_SDK_REGIONS_FILE", dir.path().to_str().unwrap())],
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().ends_with("file is not a regular file"),
+        "{error}"
+    );
+}
