@@ -270,9 +270,11 @@ impl ClientBuilder {
                 let mut link = CredentialsChain::new()
                     .environment(environment.clone())
                     .link()?;
-                if let LinkSource::Fixed(credentials) = &link.source {
-                    link.origin = format!("{}, from {}", credentials.kind(), link.origin);
-                }
+                let kind = match &link.source {
+                    LinkSource::Fixed(credentials) => credentials.kind(),
+                    LinkSource::Provider(_) => "temporary access key",
+                };
+                link.origin = format!("{kind}, from {}", link.origin);
                 link
             }
         };

@@ -329,6 +329,13 @@ async fn the_chain_ends_at_the_metadata_service() {
         .environment(environment(metadata.server.url()))
         .build()
         .unwrap();
+    assert_eq!(
+        client.describe().credentials,
+        format!(
+            "temporary access key, from the ECS metadata service at {} (temporary keys, renewed before they expire)",
+            metadata.server.url()
+        )
+    );
     show(&client).await.unwrap();
     let sent = oms.requests();
     assert_eq!(sent[0].header("x-security-token"), Some("TOKEN1"));
