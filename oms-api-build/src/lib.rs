@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod nfa;
 mod passes;
 mod spec;
 mod tables;
@@ -149,7 +150,7 @@ impl Builder {
         let mut file =
             syn::parse2::<syn::File>(quote::quote!(#tokens #tables)).map_err(Error::Format)?;
         passes::validation::rewrite(&mut file, &facts.patterns)?;
-        passes::patterns::rewrite(&mut file);
+        passes::patterns::rewrite(&mut file)?;
         passes::send::rewrite(&mut file, &facts)?;
         passes::setters::rewrite(&mut file);
         passes::client::rewrite(&mut file);

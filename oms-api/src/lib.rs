@@ -15,6 +15,7 @@ pub mod mock;
 mod open_enum;
 pub mod operation;
 mod pagination;
+mod pattern;
 mod project;
 mod retry;
 mod secret;

@@ -1,4 +1,5 @@
-//! Simple patterns checked by plain code instead of a regular expression.
+//! Patterns checked without a regex crate: simple ones by plain code, the
+//! others by a compiled program (see `crate::nfa`).
 //!
 //! typify checks every `pattern` with a backtracking regex (`regress`),
 //! compiled on first use and run on every value — for an id, on every
@@ -17,25 +18,47 @@ use quote::quote;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Stmt, parse_quote};
 
-/// Rewrites every compilable pattern check of `file`.
-pub(crate) fn rewrite(file: &mut syn::File) {
-    Functions.visit_file_mut(file);
+/// Rewrites every pattern check of `file`: a run of character classes into
+/// plain code, any other pattern into a program for
+/// `crate::pattern::is_match` (see `crate::nfa`), so that the client needs
+/// no regex crate. A pattern neither can compile is an error.
+pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), crate::Error> {
+    let mut functions = Functions { error: None };
+    functions.visit_file_mut(file);
+    functions.error.map_or(Ok(()), Err)
 }
 
-struct Functions;
+struct Functions {
+    error: Option<crate::Error>,
+}
 
 impl VisitMut for Functions {
     fn visit_impl_item_fn_mut(&mut self, function: &mut syn::ImplItemFn) {
         let compiled = function.block.stmts.iter().find_map(|stmt| {
             let pattern = pattern_static(stmt)?;
-            compile(&pattern)
+            Some(compile(&pattern).ok_or(()).or_else(|()| {
+                crate::nfa::compile(&pattern)
+                    .map(|program| {
+                        let program = crate::nfa::tokens(&program);
+                        quote!(crate::pattern::is_match(#program, value))
+                    })
+                    .map_err(|problem| {
+                        crate::Error::Spec(format!("the pattern {pattern:?} has {problem}"))
+                    })
+            }))
         });
-        if let Some(check) = compiled {
-            function
-                .block
-                .stmts
-                .retain(|stmt| pattern_static(stmt).is_none());
-            ReplaceFind { check: &check }.visit_block_mut(&mut function.block);
+        match compiled {
+            Some(Ok(check)) => {
+                function
+                    .block
+                    .stmts
+                    .retain(|stmt| pattern_static(stmt).is_none());
+                ReplaceFind { check: &check }.visit_block_mut(&mut function.block);
+            }
+            Some(Err(error)) => {
+                self.error.get_or_insert(error);
+            }
+            None => {}
         }
         visit_mut::visit_impl_item_fn_mut(self, function);
     }
@@ -275,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn compiles_the_ids_and_description_patterns_and_keeps_alternations_for_the_regex() {
+    fn compiles_the_ids_and_description_patterns_and_leaves_alternations_to_the_program() {
         let ids = "^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$";
         assert!(compile(ids).is_some());
         for good in ["p", "0123abc", "a..b", "_x~y-z"] {
@@ -323,7 +346,7 @@ mod tests {
                 }
             }
         };
-        rewrite(&mut file);
+        rewrite(&mut file).unwrap();
         let code = prettyplease::unparse(&file);
         assert!(!code.contains("regress"), "{code}");
         assert!(!code.contains("PATTERN"), "{code}");
@@ -331,6 +354,36 @@ mod tests {
         assert!(
             squeezed.contains("matches!(c,'a'..='z'|'0'..='9')"),
             "{code}"
+        );
+    }
+
+    #[test]
+    fn other_patterns_become_a_program_or_an_error() {
+        let function = |pattern: &str| -> syn::File {
+            parse_quote! {
+                impl FromStr for Id {
+                    fn from_str(value: &str) -> Result<Self, E> {
+                        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(|| {
+                            ::regress::Regex::new(#pattern).unwrap()
+                        });
+                        if PATTERN.find(value).is_none() {
+                            return Err("must be a folder".into());
+                        }
+                        Ok(Self(value.to_string()))
+                    }
+                }
+            }
+        };
+        let mut file = function("^$|/$");
+        rewrite(&mut file).unwrap();
+        let code = prettyplease::unparse(&file);
+        assert!(!code.contains("regress"), "{code}");
+        assert!(code.contains("crate::pattern::is_match("), "{code}");
+        let mut file = function(r"^\bword$");
+        let error = rewrite(&mut file).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"the pattern "^\\bword$" has the escape `\b`"#
         );
     }
 }
