@@ -253,9 +253,12 @@ impl ClientBuilder {
         };
         let link = match (self.credentials, settings.provider.clone()) {
             (Some(credentials), _) => Link {
-                project: credentials
-                    .project_id()
-                    .map(|_| "given in code (Credentials::with_project_id)".to_owned()),
+                project: credentials.project_id().map(|id| {
+                    (
+                        id.to_owned(),
+                        "given in code (Credentials::with_project_id)".to_owned(),
+                    )
+                }),
                 origin: format!("{}, given in code", credentials.kind()),
                 source: LinkSource::Fixed(credentials),
                 iam_endpoint: None,
@@ -278,26 +281,24 @@ impl ClientBuilder {
                 link
             }
         };
-        let (signs, fixed_project) = match &link.source {
-            LinkSource::Fixed(credentials) => (
-                credentials.signs(),
-                credentials.project_id().map(str::to_owned),
-            ),
-            // A provider's keys sign; the chain's last link may carry the
-            // environment's project id.
-            LinkSource::Provider(_) => (true, None),
+        // A provider's keys sign.
+        let signs = match &link.source {
+            LinkSource::Fixed(credentials) => credentials.signs(),
+            LinkSource::Provider(_) => true,
         };
-        let (project, project_origin) = match (self.project_id, fixed_project, link.project) {
-            (Some(given), _, _) => (
+        let (project, project_origin) = match (self.project_id, link.project) {
+            (Some(given), _) => (
                 ProjectSource::Fixed(given?),
                 "given in code (ClientBuilder::project_id)".to_owned(),
             ),
-            (None, Some(id), origin) => (
-                ProjectSource::Fixed(ProjectId::try_from(id.as_str()).map_err(|e| ValidationError::nest("project_id", e))?),
-                origin.unwrap_or_default(),
+            (None, Some((id, origin))) => (
+                ProjectSource::Fixed(
+                    ProjectId::try_from(id.as_str())
+                        .map_err(|e| ValidationError::nest("project_id", e))?,
+                ),
+                origin,
             ),
-            (None, None, Some(origin)) => (ProjectSource::None, origin),
-            (None, None, None) => match self.region {
+            (None, None) => match self.region {
                 Some(region) if signs => {
                     let (url, from) = match (self.iam_endpoint, link.iam_endpoint, environment.get(IAM_ENDPOINT_VAR)) {
                         (Some(url), _, _) => (url, "ClientBuilder::iam_endpoint".to_owned()),

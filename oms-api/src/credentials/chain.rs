@@ -213,7 +213,8 @@ fn from_environment(environment: &Environment) -> Result<Option<Credentials>, Co
 pub(crate) struct Link {
     pub(crate) source: LinkSource,
     pub(crate) origin: String,
-    pub(crate) project: Option<String>,
+    /// The project id that comes with the credentials, and where from.
+    pub(crate) project: Option<(String, String)>,
     pub(crate) iam_endpoint: Option<String>,
 }
 
@@ -230,9 +231,13 @@ impl CredentialsChain {
     pub(crate) fn link(&self) -> Result<Link, ConfigError> {
         match self.find() {
             Ok(found) => Ok(Link {
+                project: found
+                    .credentials
+                    .project_id()
+                    .map(str::to_owned)
+                    .zip(found.project),
                 source: LinkSource::Fixed(found.credentials),
                 origin: found.origin,
-                project: found.project,
                 iam_endpoint: found.iam_endpoint,
             }),
             Err(nothing) if nothing.key() == "chain" => {
@@ -245,8 +250,8 @@ impl CredentialsChain {
                 let project_id = environment.get(PROJECT_ID_VAR).map(str::to_owned);
                 Ok(Link {
                     project: project_id
-                        .as_ref()
-                        .map(|_| format!("the environment ({PROJECT_ID_VAR})")),
+                        .clone()
+                        .map(|id| (id, format!("the environment ({PROJECT_ID_VAR})"))),
                     source: LinkSource::Provider(Arc::new(LastLink {
                         metadata,
                         project_id,

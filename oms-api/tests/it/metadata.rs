@@ -343,6 +343,16 @@ async fn the_chain_ends_at_the_metadata_service() {
         sent[0].header("x-project-id"),
         Some("0123456789abcdef0123456789abcdef")
     );
+    // The environment's project id is the client's too.
+    client.list_sync_tasks().send().await.unwrap();
+    assert_eq!(
+        oms.requests()[1].target(),
+        "/v2/0123456789abcdef0123456789abcdef/sync-tasks"
+    );
+    assert_eq!(
+        client.describe().project_id,
+        "the environment (HUAWEICLOUD_SDK_PROJECT_ID)"
+    );
 
     // And when it does not answer, the error says what the chain tried.
     let port = crate::server::closed_port();
