@@ -189,12 +189,15 @@ fn reason(error_reason: Option<&ErrorReason>) -> (Option<String>, Option<String>
     }
 }
 
-/// `error` as [`WaitError::Gone`] when it says that the resource does not
-/// exist: `404`, or the `OMS.1009` that ShowTask answers with a `400`.
+/// `error` as [`WaitError::Gone`] when OMS says that the resource does not
+/// exist: `OMS.1009` (with the `400` ShowTask answers, or a `404`), or
+/// another OMS code with a `404`. A gateway's `404` (`APIGW.0101`: no such
+/// API, a wrong endpoint) is not about the resource and stays as it is.
 fn gone(error: Error, resource: &str) -> Error {
-    let missing = error
-        .as_service_error()
-        .is_some_and(|e| e.status() == reqwest::StatusCode::NOT_FOUND || e.code() == "OMS.1009");
+    let missing = error.as_service_error().is_some_and(|e| {
+        e.code() == "OMS.1009"
+            || (e.status() == reqwest::StatusCode::NOT_FOUND && e.code().starts_with("OMS."))
+    });
     if missing {
         let request_id = error.request_id().map(str::to_owned);
         WaitError::Gone {

@@ -560,3 +560,19 @@ async fn streams_list_every_task_and_group_once() {
     names.dedup();
     assert_eq!(names.len(), 130);
 }
+
+#[tokio::test]
+async fn a_gateway_404_is_not_a_vanished_task() {
+    // A wrong endpoint: the gateway knows no such API.
+    let server = crate::server::CannedServer::start(crate::server::Canned::new(
+        404,
+        r#"{"error_code":"APIGW.0101","error_msg":"The API does not exist"}"#,
+    ))
+    .await;
+    let error = server
+        .client("token")
+        .wait_for_task(PROJECT, 1, &quickly(), |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), (404, "APIGW.0101"));
+}
