@@ -343,7 +343,7 @@ fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error)
 
 /// Reads at most `limit` bytes of `response`'s body; `false` when there
 /// was more (which is not read). One chunk is kept without copying.
-async fn read_capped(
+pub(crate) async fn read_capped(
     response: &mut reqwest::Response,
     limit: u64,
 ) -> reqwest::Result<(Bytes, bool)> {

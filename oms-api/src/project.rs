@@ -135,16 +135,15 @@ async fn discover(
         let mut response = http.execute(request).await.map_err(Error::transport)?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(Error::transport)? {
-            if (body.len() + chunk.len()) as u64 > MAX_ANSWER {
-                return Err(Error::ResponseTooLarge {
-                    limit: MAX_ANSWER,
-                    status,
-                    request_id: crate::error::header_request_id(&headers),
-                });
-            }
-            body.extend_from_slice(&chunk);
+        let (body, whole) = crate::dispatch::read_capped(&mut response, MAX_ANSWER)
+            .await
+            .map_err(Error::transport)?;
+        if !whole {
+            return Err(Error::ResponseTooLarge {
+                limit: MAX_ANSWER,
+                status,
+                request_id: crate::error::header_request_id(&headers),
+            });
         }
         Ok((status, headers, body))
     };

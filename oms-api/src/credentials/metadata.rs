@@ -30,7 +30,7 @@ pub const DEFAULT_METADATA_TIMEOUT: Duration = Duration::from_secs(2);
 const TOKEN_TTL_SECONDS: &str = "21600";
 
 /// The largest answer read from the metadata service.
-const MAX_ANSWER: usize = 64 * 1024;
+const MAX_ANSWER: u64 = 64 * 1024;
 
 const ORIGIN: &str = "ECS metadata service";
 
@@ -219,19 +219,12 @@ impl EcsMetadata {
 }
 
 /// The body of `response`, at most [`MAX_ANSWER`] bytes.
-async fn read(mut response: reqwest::Response, key: &str) -> Result<Vec<u8>, Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|_| problem(key, "broke off its answer"))?
-    {
-        if body.len() + chunk.len() > MAX_ANSWER {
-            return Err(problem(key, "answered more than 64 KiB"));
-        }
-        body.extend_from_slice(&chunk);
+async fn read(mut response: reqwest::Response, key: &str) -> Result<bytes::Bytes, Error> {
+    match crate::dispatch::read_capped(&mut response, MAX_ANSWER).await {
+        Ok((body, true)) => Ok(body),
+        Ok((_, false)) => Err(problem(key, "answered more than 64 KiB")),
+        Err(_) => Err(problem(key, "broke off its answer")),
     }
-    Ok(body)
 }
 
 impl ProvideCredentials for EcsMetadata {

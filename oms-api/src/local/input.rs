@@ -110,8 +110,39 @@ impl Call<'_> {
         }
     }
 
+    /// The `limit` (the service's default 10) and `offset` (default 0) of an
+    /// offset-paged listing.
+    pub fn paging(&self) -> Result<Paging, Refusal> {
+        Ok(Paging {
+            limit: self.query("limit")?.unwrap_or(10),
+            offset: self.query("offset")?.unwrap_or(0),
+        })
+    }
+
     /// A required query parameter.
     pub fn required<T: FromStr>(&self, name: &str) -> Result<T, Refusal> {
         self.query(name)?.ok_or_else(|| invalid(name))
+    }
+}
+
+/// Where a page of an offset-paged listing starts, and how long it is.
+pub(super) struct Paging {
+    limit: usize,
+    offset: usize,
+}
+
+impl Paging {
+    /// The answer of a listing: this page of `matching` under `key`, and
+    /// the count of all of them.
+    pub fn answer(&self, key: &str, matching: &[&Value]) -> Outcome {
+        let page: Vec<&Value> = matching
+            .iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .copied()
+            .collect();
+        Ok(Some(
+            serde_json::json!({ key: page, "count": matching.len() }),
+        ))
     }
 }

@@ -149,8 +149,7 @@ pub(super) fn create(state: &mut State, call: &Call<'_>) -> Outcome {
 /// 0), `status` optional.
 pub(super) fn list(state: &State, call: &Call<'_>) -> Outcome {
     call.check_rules()?;
-    let limit: usize = call.query("limit")?.unwrap_or(10);
-    let offset: usize = call.query("offset")?.unwrap_or(0);
+    let paging = call.paging()?;
     let status: Option<types::SyncTaskStatus> = call.query("status")?;
     let status = status.map(|s| s.to_string());
     let matching: Vec<&Value> = state
@@ -163,8 +162,7 @@ pub(super) fn list(state: &State, call: &Call<'_>) -> Outcome {
         })
         .map(|t| &t.info)
         .collect();
-    let page: Vec<&Value> = matching.iter().skip(offset).take(limit).copied().collect();
-    Ok(Some(json!({ "tasks": page, "count": matching.len() })))
+    paging.answer("tasks", &matching)
 }
 
 /// ShowSyncTask: `query_time` is required; the counters are this server's

@@ -180,8 +180,7 @@ pub(super) fn create(state: &mut State, call: &Call<'_>) -> Outcome {
 /// ListTaskGroup: `limit` (default 10), `offset` (default 0), `status`.
 pub(super) fn list(state: &mut State, call: &Call<'_>) -> Outcome {
     call.check_rules()?;
-    let limit: usize = call.query("limit")?.unwrap_or(10);
-    let offset: usize = call.query("offset")?.unwrap_or(0);
+    let paging = call.paging()?;
     let status: Option<i64> = call.query("status")?;
     state.migration.tick();
     let matching: Vec<&Value> = state
@@ -191,8 +190,7 @@ pub(super) fn list(state: &mut State, call: &Call<'_>) -> Outcome {
         .filter(|g| status.is_none_or(|s| g.status() == Some(s)))
         .map(|g| &g.info)
         .collect();
-    let page: Vec<&Value> = matching.iter().skip(offset).take(limit).copied().collect();
-    Ok(Some(json!({ "taskgroups": page, "count": matching.len() })))
+    paging.answer("taskgroups", &matching)
 }
 
 /// ShowTaskGroup: `404` for an unknown or deleted group.

@@ -536,8 +536,7 @@ pub(super) fn create(state: &mut State, call: &Call<'_>) -> Outcome {
 /// `group_id`, `status` and `task_name` (a part of the name).
 pub(super) fn list(state: &mut State, call: &Call<'_>) -> Outcome {
     call.check_rules()?;
-    let limit: usize = call.query("limit")?.unwrap_or(10);
-    let offset: usize = call.query("offset")?.unwrap_or(0);
+    let paging = call.paging()?;
     let status: Option<i64> = call.query("status")?;
     let group: Option<String> = call.query("group_id")?;
     let name: Option<String> = call.query("task_name")?;
@@ -554,8 +553,7 @@ pub(super) fn list(state: &mut State, call: &Call<'_>) -> Outcome {
         })
         .map(|t| &t.info)
         .collect();
-    let page: Vec<&Value> = matching.iter().skip(offset).take(limit).copied().collect();
-    Ok(Some(json!({ "tasks": page, "count": matching.len() })))
+    paging.answer("tasks", &matching)
 }
 
 /// ShowTask.
