@@ -296,19 +296,6 @@ async fn the_server_refuses_a_forbidden_description_sent_by_another_client() {
     assert!(oms.task_ids().is_empty());
 }
 
-fn token_client(oms: &LocalOms) -> Client {
-    Client::builder()
-        .endpoint(&oms.base_url())
-        .credentials(Credentials::iam_token("token").unwrap())
-        .build()
-        .unwrap()
-}
-
-fn service_code(error: &Error) -> (u16, &str) {
-    let e = error.as_service_error().expect("a service error");
-    (e.status().as_u16(), e.code())
-}
-
 #[tokio::test]
 async fn the_bucket_helpers_answer_from_the_source_buckets() {
     use oms_api::local::SourceBucket;
@@ -318,7 +305,7 @@ async fn the_bucket_helpers_answer_from_the_source_buckets() {
         .start()
         .await
         .unwrap();
-    let client = token_client(&oms);
+    let client = crate::server::local_client(&oms);
     let names = client
         .show_bucket_list()
         .project_id("p")
@@ -336,7 +323,7 @@ async fn the_bucket_helpers_answer_from_the_source_buckets() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(service_code(&error), (400, "OMS.0064"));
+    assert_eq!(crate::server::service_code(&error), (400, "OMS.0064"));
 
     let region = client
         .show_bucket_region()
@@ -383,7 +370,7 @@ async fn the_bucket_helpers_answer_from_the_source_buckets() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(service_code(&error), (400, "OMS.0064"));
+    assert_eq!(crate::server::service_code(&error), (400, "OMS.0064"));
 
     // A CDN that authenticates needs its key.
     let error = client
@@ -402,7 +389,7 @@ async fn the_bucket_helpers_answer_from_the_source_buckets() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(service_code(&error), (400, "OMS.1032"));
+    assert_eq!(crate::server::service_code(&error), (400, "OMS.1032"));
 }
 
 #[tokio::test]
@@ -424,7 +411,7 @@ async fn url_list_files_are_checked_line_by_line() {
         .start()
         .await
         .unwrap();
-    let client = token_client(&oms);
+    let client = crate::server::local_client(&oms);
     let check = |key: &'static str| {
         client
             .check_url_source_list_file_format()
@@ -440,14 +427,14 @@ async fn url_list_files_are_checked_line_by_line() {
         ("missing.txt", "OMS.0064"),
     ] {
         let error = check(key).await.unwrap_err();
-        assert_eq!(service_code(&error), (400, code), "{key}");
+        assert_eq!(crate::server::service_code(&error), (400, code), "{key}");
     }
 }
 
 #[tokio::test]
 async fn the_catalog_versions_and_privacy_agreement() {
     let oms = LocalOms::builder().start().await.unwrap();
-    let client = token_client(&oms);
+    let client = crate::server::local_client(&oms);
     let sources = client
         .show_cloud_type()
         .project_id("p")
@@ -515,7 +502,7 @@ async fn the_catalog_versions_and_privacy_agreement() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(service_code(&error), (404, "APIGW.0101"));
+    assert_eq!(crate::server::service_code(&error), (404, "APIGW.0101"));
 
     assert!(!oms.privacy_agreed());
     client

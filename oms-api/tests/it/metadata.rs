@@ -12,7 +12,7 @@ use oms_api::credentials::{EcsMetadata, Environment};
 use oms_api::local::{LocalOms, TaskStatus};
 use oms_api::{Client, Error};
 
-use crate::server::{Canned, CannedServer, RawRequest};
+use crate::server::{Canned, CannedServer, RawRequest, config_error};
 
 /// A clock the test moves forward: seconds since the epoch.
 #[derive(Clone)]
@@ -194,13 +194,6 @@ async fn failing(reply: Canned, timeout: Duration) -> (Error, Duration) {
     let error = show(&client).await.unwrap_err();
     assert!(oms.requests().is_empty(), "nothing may reach OMS");
     (error, started.elapsed())
-}
-
-fn config_error(error: &Error) -> (&str, &str, &str) {
-    let Error::Config(e) = error else {
-        panic!("not a configuration error: {error:?}");
-    };
-    (e.origin(), e.key(), e.problem())
 }
 
 #[tokio::test]

@@ -9,7 +9,9 @@ use oms_api::local::{LocalOms, LocalOmsBuilder, MigrationPlan, SourceBucket};
 use oms_api::types::{TaskGroupSrcNode, TaskGroupType};
 use oms_api::{Client, Credentials, Error, TaskGroupStatus, TaskStatus, Wait, WaitError};
 
-use crate::server::{no_limits, valid_create_task_body, valid_create_task_group_body};
+use crate::server::{
+    no_limits, service_code, valid_create_task_body, valid_create_task_group_body,
+};
 
 const PROJECT: &str = "project";
 
@@ -65,11 +67,6 @@ async fn create_group(client: &Client, prefixes: &[&str]) -> String {
         .into_inner()
         .group_id
         .expect("the new group's id")
-}
-
-fn code(error: &Error) -> (u16, &str) {
-    let e = error.as_service_error().expect("a service error");
-    (e.status().as_u16(), e.code())
 }
 
 fn photos() -> SourceBucket {
@@ -189,21 +186,27 @@ async fn pausing_deleting_and_the_states_that_refuse_them() {
     let delete = || client.delete_task().project_id(PROJECT).task_id(id).send();
     show().await.unwrap();
     assert_eq!(oms.migration_task_status(id), Some(TaskStatus::Migrating));
-    assert_eq!(code(&delete().await.unwrap_err()), (400, "OMS.0063"));
+    assert_eq!(
+        service_code(&delete().await.unwrap_err()),
+        (400, "OMS.0063")
+    );
     stop().await.unwrap();
     assert_eq!(oms.migration_task_status(id), Some(TaskStatus::Pausing));
-    assert_eq!(code(&delete().await.unwrap_err()), (400, "OMS.0063"));
+    assert_eq!(
+        service_code(&delete().await.unwrap_err()),
+        (400, "OMS.0063")
+    );
     // Waiting ends at a pause, which is final.
     let task = client
         .wait_for_task(PROJECT, id, &quickly(), |_| {})
         .await
         .unwrap();
     assert_eq!(task.status, Some(3));
-    assert_eq!(code(&stop().await.unwrap_err()), (400, "OMS.0066"));
+    assert_eq!(service_code(&stop().await.unwrap_err()), (400, "OMS.0066"));
     delete().await.unwrap();
     assert_eq!(oms.migration_task_status(id), None);
     // The service answers 400 OMS.1009 for a task that does not exist.
-    assert_eq!(code(&show().await.unwrap_err()), (400, "OMS.1009"));
+    assert_eq!(service_code(&show().await.unwrap_err()), (400, "OMS.1009"));
     let error = client
         .wait_for_task(PROJECT, id, &quickly(), |_| {})
         .await
@@ -221,7 +224,7 @@ async fn the_daily_quota_refuses_a_task_and_creates_nothing() {
     create_task(&client).await.unwrap();
     create_task(&client).await.unwrap();
     let error = create_task(&client).await.unwrap_err();
-    assert_eq!(code(&error), (400, "OMS.0064"));
+    assert_eq!(service_code(&error), (400, "OMS.0064"));
     assert_eq!(oms.migration_task_ids().len(), 2);
     // A group of two tasks does not fit either.
     let error = client
@@ -231,7 +234,7 @@ async fn the_daily_quota_refuses_a_task_and_creates_nothing() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&error), (400, "OMS.0064"));
+    assert_eq!(service_code(&error), (400, "OMS.0064"));
 }
 
 #[tokio::test]
@@ -289,7 +292,7 @@ async fn bandwidth_and_priority_updates_follow_the_task_states() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&error), (400, "OMS.0064"));
+    assert_eq!(service_code(&error), (400, "OMS.0064"));
     // Finished: no new bandwidth policy either.
     client
         .wait_for_task(PROJECT, first, &quickly(), |_| {})
@@ -303,7 +306,7 @@ async fn bandwidth_and_priority_updates_follow_the_task_states() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&error), (400, "OMS.0064"));
+    assert_eq!(service_code(&error), (400, "OMS.0064"));
     // An unknown task in a batch refuses the batch.
     let error = client
         .batch_update_tasks()
@@ -312,7 +315,7 @@ async fn bandwidth_and_priority_updates_follow_the_task_states() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&error), (400, "OMS.1009"));
+    assert_eq!(service_code(&error), (400, "OMS.1009"));
 }
 
 #[tokio::test]
@@ -398,7 +401,7 @@ async fn a_failed_group_is_an_error_then_retried_then_deleted() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&retry), (400, "OMS.0064"));
+    assert_eq!(service_code(&retry), (400, "OMS.0064"));
     client
         .delete_task_group()
         .project_id(PROJECT)
@@ -430,7 +433,7 @@ async fn a_failed_group_is_an_error_then_retried_then_deleted() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&error).0, 404);
+    assert_eq!(service_code(&error).0, 404);
 }
 
 #[tokio::test]
@@ -444,7 +447,10 @@ async fn a_running_group_pauses_resumes_and_refuses_deletion() {
             .group_id(group.as_str())
             .send()
     };
-    assert_eq!(code(&delete().await.unwrap_err()), (400, "OMS.0063"));
+    assert_eq!(
+        service_code(&delete().await.unwrap_err()),
+        (400, "OMS.0063")
+    );
     client
         .stop_task_group()
         .project_id(PROJECT)
@@ -468,7 +474,7 @@ async fn a_running_group_pauses_resumes_and_refuses_deletion() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code(&stop_again), (400, "OMS.0066"));
+    assert_eq!(service_code(&stop_again), (400, "OMS.0066"));
     client
         .update_task_group()
         .project_id(PROJECT)
@@ -574,5 +580,5 @@ async fn a_gateway_404_is_not_a_vanished_task() {
         .wait_for_task(PROJECT, 1, &quickly(), |_| {})
         .await
         .unwrap_err();
-    assert_eq!(code(&error), (404, "APIGW.0101"));
+    assert_eq!(service_code(&error), (404, "APIGW.0101"));
 }

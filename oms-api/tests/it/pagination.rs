@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::server::{Canned, CannedServer};
 use futures::StreamExt;
 use oms_api::local::LocalOms;
-use oms_api::{Client, Credentials, Error};
+use oms_api::{Client, Error};
 use serde_json::json;
 
 #[tokio::test]
@@ -18,11 +18,7 @@ async fn lists_250_tasks_exactly_once() {
             builder.raw_task(json!({"sync_task_id": format!("task-{n:03}"), "status": "STOPPED"}));
     }
     let oms = builder.start().await.unwrap();
-    let client = Client::builder()
-        .endpoint(&oms.base_url())
-        .credentials(Credentials::iam_token("token").unwrap())
-        .build()
-        .unwrap();
+    let client = crate::server::local_client(&oms);
     let tasks: Vec<_> = client.list_all_sync_tasks("project", None).collect().await;
     let ids: Vec<String> = tasks
         .into_iter()
@@ -55,11 +51,7 @@ async fn passes_the_status_filter_on() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .endpoint(&oms.base_url())
-        .credentials(Credentials::iam_token("token").unwrap())
-        .build()
-        .unwrap();
+    let client = crate::server::local_client(&oms);
     let tasks: Vec<_> = client
         .list_all_sync_tasks(
             "project",
@@ -211,11 +203,7 @@ async fn lists_a_folder_of_a_bucket_by_marker() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .endpoint(&oms.base_url())
-        .credentials(Credentials::iam_token("token").unwrap())
-        .build()
-        .unwrap();
+    let client = crate::server::local_client(&oms);
     let entries: Vec<_> = objects_request(&client)
         .stream()
         .map(|e| e.unwrap())

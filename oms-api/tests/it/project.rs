@@ -84,13 +84,6 @@ async fn a_hundred_concurrent_first_calls_ask_iam_once() {
     );
 }
 
-fn config_problem(error: &Error) -> (&str, &str, &str) {
-    let Error::Config(e) = error else {
-        panic!("not a configuration error: {error:?}");
-    };
-    (e.origin(), e.key(), e.problem())
-}
-
 #[tokio::test]
 async fn none_or_several_projects_are_an_error_naming_the_region() {
     for (builder, problem) in [
@@ -112,7 +105,7 @@ async fn none_or_several_projects_are_an_error_naming_the_region() {
         let oms = oms(builder).await;
         let client = discovering(&oms).build().unwrap();
         let error = list(&client).await.unwrap_err();
-        let (origin, key, found) = config_problem(&error);
+        let (origin, key, found) = crate::server::config_error(&error);
         assert_eq!(origin, format!("IAM at {}", oms.base_url()));
         assert_eq!((key, found), ("projects named cn-north-4", problem));
         // A failure is not kept: the next call asks again. Only IAM was asked.

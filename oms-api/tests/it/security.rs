@@ -33,11 +33,7 @@ async fn a_backslash_id_cannot_reach_another_project() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .endpoint(&oms.base_url())
-        .credentials(Credentials::iam_token("token").unwrap())
-        .build()
-        .unwrap();
+    let client = crate::server::local_client(&oms);
     let by_task = client
         .delete_sync_task()
         .project_id("my-project")

@@ -349,3 +349,27 @@ pub async fn read_head(stream: &mut TcpStream) {
         }
     }
 }
+
+/// A client of the local OMS with an IAM token, which it accepts unless
+/// told otherwise.
+pub fn local_client(oms: &oms_api::local::LocalOms) -> Client {
+    Client::builder()
+        .endpoint(&oms.base_url())
+        .credentials(Credentials::iam_token("token").unwrap())
+        .build()
+        .unwrap()
+}
+
+/// The HTTP status and error code of a service error.
+pub fn service_code(error: &oms_api::Error) -> (u16, &str) {
+    let e = error.as_service_error().expect("a service error");
+    (e.status().as_u16(), e.code())
+}
+
+/// The origin, key and problem of a configuration error.
+pub fn config_error(error: &oms_api::Error) -> (&str, &str, &str) {
+    let oms_api::Error::Config(e) = error else {
+        panic!("not a configuration error: {error:?}");
+    };
+    (e.origin(), e.key(), e.problem())
+}
