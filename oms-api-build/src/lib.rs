@@ -1,18 +1,25 @@
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "generate")]
 mod nfa;
+#[cfg(feature = "generate")]
 mod passes;
+mod reviewed;
+#[cfg(feature = "generate")]
 mod spec;
+#[cfg(feature = "generate")]
 mod tables;
+#[cfg(feature = "generate")]
 mod words;
 
-use std::fmt::Write as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
+#[cfg(feature = "generate")]
 use progenitor_impl::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
 
+#[cfg(feature = "generate")]
 pub use spec::{EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, REGIONS, RULE, SECRET};
 
 /// The command that regenerates everything this crate emits, named in the
@@ -35,6 +42,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The spec is not a valid OpenAPI 3.0 document.
+    #[cfg(feature = "generate")]
     #[error("{path} is not a valid OpenAPI 3.0 document")]
     Parse {
         /// The spec.
@@ -57,6 +65,7 @@ pub enum Error {
     #[error("{0}")]
     Spec(String),
     /// progenitor refused the spec.
+    #[cfg(feature = "generate")]
     #[error("progenitor cannot generate a client from {path}")]
     Generate {
         /// The spec.
@@ -66,8 +75,28 @@ pub enum Error {
         source: progenitor_impl::Error,
     },
     /// The generated tokens are not valid Rust (a generator bug).
+    #[cfg(feature = "generate")]
     #[error("the generated code does not parse as Rust")]
     Format(#[source] syn::Error),
+    /// A reviewed snapshot was generated from another spec than the one
+    /// given (without the `generate` feature).
+    #[error(
+        "{snapshot} was not generated from {spec}: run `{REGEN_COMMAND}` and review the snapshot diff, or turn on the `generate` feature to generate at build time"
+    )]
+    Stale {
+        /// The spec.
+        spec: PathBuf,
+        /// The snapshot.
+        snapshot: PathBuf,
+    },
+    /// A reviewed snapshot is not what the snapshot tests write.
+    #[error("{path} {problem}")]
+    Snapshot {
+        /// The snapshot.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// `compile` was called outside a build script.
     #[error(
         "OUT_DIR is not set; `compile` is meant to run from a build script (use `generate` elsewhere)"
@@ -86,6 +115,7 @@ pub fn configure() -> Builder {
 pub struct Builder {
     out_file_name: String,
     httpmock_file_name: String,
+    snapshots: PathBuf,
     emit_rerun_if_changed: Option<bool>,
 }
 
@@ -94,6 +124,7 @@ impl Default for Builder {
         Self {
             out_file_name: "oms_api.rs".to_owned(),
             httpmock_file_name: "oms_api_httpmock.rs".to_owned(),
+            snapshots: PathBuf::from("snapshots"),
             emit_rerun_if_changed: None,
         }
     }
@@ -123,8 +154,16 @@ impl Builder {
         self
     }
 
+    /// The folder of the reviewed snapshots (`client.snap`,
+    /// `httpmock.snap`), which [`compile`](Self::compile) hands to the
+    /// build without the `generate` feature. Default: `snapshots`.
+    pub fn snapshots(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.snapshots = dir.into();
+        self
+    }
+
     /// Whether [`compile`](Self::compile) prints `cargo:rerun-if-changed` for
-    /// the spec.
+    /// the files it reads.
     ///
     /// Default: only when running under Cargo (the `CARGO` environment
     /// variable is set).
@@ -135,6 +174,7 @@ impl Builder {
 
     /// Generates the client and the httpmock helpers from `spec`, which is
     /// read and parsed once.
+    #[cfg(feature = "generate")]
     pub fn generate(&self, spec: impl AsRef<Path>) -> Result<Generated, Error> {
         let spec = spec::Spec::read(spec.as_ref())?;
         let facts = spec.facts()?;
@@ -154,7 +194,7 @@ impl Builder {
         passes::send::rewrite(&mut file, &facts)?;
         passes::setters::rewrite(&mut file);
         passes::client::rewrite(&mut file);
-        let header = header(&spec.path);
+        let header = reviewed::header(&spec.path, &spec.digest);
         let client = format!("{header}{}", prettyplease::unparse(&file));
         let mock = generator(&facts)
             .httpmock(&api, "crate")
@@ -164,8 +204,23 @@ impl Builder {
         Ok(Generated { client, httpmock })
     }
 
-    /// Generates from `spec` into `OUT_DIR` and returns the client's path.
-    /// Meant for build scripts.
+    /// The reviewed [snapshots](Self::snapshots) of the code generated from
+    /// `spec`: what [`compile`](Self::compile) writes without the `generate`
+    /// feature. Fails with [`Error::Stale`] unless their `@generated` header
+    /// names `spec`'s SHA-256.
+    pub fn reviewed(&self, spec: impl AsRef<Path>) -> Result<Generated, Error> {
+        reviewed::load(spec.as_ref(), &self.snapshots)
+    }
+
+    /// Writes the code for `spec` into `OUT_DIR` and returns the client's
+    /// path. Meant for build scripts.
+    ///
+    /// With the `generate` feature, the code is [generated](Self::generate)
+    /// from `spec`. Without it, the code is the reviewed
+    /// [snapshots](Self::snapshots), byte for byte the same, once their
+    /// `@generated` header shows that they were generated from this very
+    /// spec (its SHA-256); otherwise the build fails with
+    /// [`Error::Stale`].
     pub fn compile(&self, spec: impl AsRef<Path>) -> Result<PathBuf, Error> {
         let spec = spec.as_ref();
         let out_dir = std::env::var_os("OUT_DIR").ok_or(Error::NoOutDir)?;
@@ -174,8 +229,19 @@ impl Builder {
             .unwrap_or_else(|| std::env::var_os("CARGO").is_some());
         if emit {
             println!("cargo:rerun-if-changed={}", spec.display());
+            if !cfg!(feature = "generate") {
+                for name in [reviewed::CLIENT_SNAPSHOT, reviewed::HTTPMOCK_SNAPSHOT] {
+                    println!(
+                        "cargo:rerun-if-changed={}",
+                        self.snapshots.join(name).display()
+                    );
+                }
+            }
         }
+        #[cfg(feature = "generate")]
         let generated = self.generate(spec)?;
+        #[cfg(not(feature = "generate"))]
+        let generated = self.reviewed(spec)?;
         let out = Path::new(&out_dir).join(&self.out_file_name);
         write(&out, &generated.client)?;
         write(
@@ -187,6 +253,7 @@ impl Builder {
 }
 
 /// progenitor with the settings the client is generated with.
+#[cfg(feature = "generate")]
 fn generator(facts: &spec::Facts) -> Generator {
     let mut settings = GenerationSettings::new();
     settings
@@ -204,31 +271,6 @@ fn generator(facts: &spec::Facts) -> Generator {
         );
     }
     Generator::new(&settings)
-}
-
-/// The `@generated` header: which spec, and which command regenerates.
-fn header(spec: &Path) -> String {
-    // The spec's folder and name (`openapi/oms.yaml`) read the same from
-    // every crate and machine, unlike the path the caller used.
-    let mut shown: Vec<_> = spec
-        .components()
-        .rev()
-        .filter(|c| matches!(c, Component::Normal(_)))
-        .take(2)
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    shown.reverse();
-    let shown = shown.join("/");
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "// @generated by oms-api-build from {shown}; do not edit."
-    );
-    let _ = writeln!(
-        out,
-        "// Change the spec or the generator, then run `{REGEN_COMMAND}`.\n"
-    );
-    out
 }
 
 fn write(path: &Path, code: &str) -> Result<(), Error> {

@@ -33,6 +33,8 @@ pub const EXACTLY_ONE_OF: &str = "x-oms-exactly-one-of";
 pub(crate) struct Spec {
     pub api: OpenAPI,
     pub path: PathBuf,
+    /// The text's SHA-256, named in the `@generated` header.
+    pub digest: String,
 }
 
 impl Spec {
@@ -49,6 +51,7 @@ impl Spec {
         Ok(Self {
             api,
             path: path.to_owned(),
+            digest: crate::reviewed::spec_digest(&text),
         })
     }
 

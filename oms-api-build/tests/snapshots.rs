@@ -31,3 +31,45 @@ fn generated_code_matches_the_snapshots() {
         insta::assert_snapshot!("httpmock", generated.httpmock);
     });
 }
+
+fn snapshots() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"))
+}
+
+/// A build without the `generate` feature compiles the snapshots: they must
+/// be the generator's output byte for byte (insta's own comparison trims
+/// line ends).
+#[test]
+fn the_reviewed_snapshots_are_the_generated_code_byte_for_byte() {
+    let reviewed = oms_api_build::configure()
+        .snapshots(snapshots())
+        .reviewed(spec())
+        .expect("the snapshots were generated from the project's spec");
+    let generated = oms_api_build::configure().generate(spec()).unwrap();
+    assert!(reviewed.client == generated.client, "client differs");
+    assert!(reviewed.httpmock == generated.httpmock, "httpmock differs");
+}
+
+/// A spec edited without `cargo xtask regen` is refused by a build without
+/// the generator, naming the snapshot and the command.
+#[test]
+fn snapshots_of_another_spec_are_refused() {
+    let dir = std::env::temp_dir().join(format!("oms-api-build-stale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let edited = dir.join("oms.yaml");
+    let mut text = std::fs::read_to_string(spec()).unwrap();
+    text.push_str("# a comment is an edit too\n");
+    std::fs::write(&edited, text).unwrap();
+    let error = oms_api_build::configure()
+        .snapshots(snapshots())
+        .reviewed(&edited)
+        .unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        matches!(error, oms_api_build::Error::Stale { .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("client.snap"), "{message}");
+    assert!(message.contains("cargo xtask regen"), "{message}");
+}

@@ -36,7 +36,7 @@ fn assert_same(name: &str, snapshot_text: &str, compiled: &str) {
 fn the_compiled_client_is_the_reviewed_snapshot() {
     assert_same(
         "client",
-        include_str!("../data/snapshots/client.snap"),
+        include_str!("../../snapshots/client.snap"),
         CLIENT,
     );
 }
@@ -45,7 +45,7 @@ fn the_compiled_client_is_the_reviewed_snapshot() {
 fn the_compiled_httpmock_helpers_are_the_reviewed_snapshot() {
     assert_same(
         "httpmock helpers",
-        include_str!("../data/snapshots/httpmock.snap"),
+        include_str!("../../snapshots/httpmock.snap"),
         HTTPMOCK,
     );
 }
