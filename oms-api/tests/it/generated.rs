@@ -1,7 +1,9 @@
 //! The reviewed artifact is the compiled code: the insta snapshots of the
-//! generator (`oms-api-build/tests/snapshots/`, linked here as
-//! `tests/data/snapshots`) are byte for byte what this crate's build script
-//! wrote into `OUT_DIR` and compiled.
+//! generator (`oms-api-build/tests/snapshots/`, linked here as `snapshots`)
+//! are byte for byte what this crate's build script generated into
+//! `OUT_DIR` and compiled (these tests run with the `generate` feature; a
+//! build without it compiles the snapshots themselves, and a test of
+//! `oms-api-build` checks that they are the generator's output).
 
 const CLIENT: &str = include_str!(concat!(env!("OUT_DIR"), "/oms_api.rs"));
 const HTTPMOCK: &str = include_str!(concat!(env!("OUT_DIR"), "/oms_api_httpmock.rs"));
