@@ -80,11 +80,18 @@ pub(crate) async fn project_id(
         Err(missing) if missing.is_missing() => match &state.project {
             ProjectSource::None => Err(missing.into()),
             ProjectSource::Fixed(id) => Ok(id.clone()),
-            ProjectSource::Discover(discovery) => discovery
-                .found
-                .get_or_try_init(|| discover(http, state, discovery))
+            ProjectSource::Discover(discovery) => match discovery.found.get() {
+                Some(id) => Ok(id.clone()),
+                // Boxed: the discovery (once per client) would otherwise
+                // make every operation's future larger by its size.
+                None => Box::pin(
+                    discovery
+                        .found
+                        .get_or_try_init(|| discover(http, state, discovery)),
+                )
                 .await
                 .cloned(),
+            },
         },
         Err(other) => Err(other.into()),
     }

@@ -8,11 +8,25 @@
 //! same way and returns `crate::Error`:
 //!
 //! ```text
-//! let path = [project_id.to_string(), sync_task_id.to_string()];
-//! let url = crate::dispatch::url(&client.inner, &super::operations::START_SYNC_TASK, &path);
-//! let request = client.client.post(url)…build()?;
-//! crate::dispatch::send_empty(&client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path).await
+//! let Self { client, project_id, sync_task_id, body } = self;
+//! let checked = (move || -> Result<_, crate::Error> { let sync_task_id = sync_task_id?; …; Ok((sync_task_id, body)) })();
+//! Box::pin(async move {
+//!     let project_id = crate::project::project_id(&client.client, &client.inner, project_id).await?;
+//!     let (request, path) = {
+//!         let (sync_task_id, body) = checked?;
+//!         let path = [project_id.to_string(), sync_task_id.to_string()];
+//!         let url = crate::dispatch::url(&client.inner, &super::operations::START_SYNC_TASK, &path);
+//!         let request = client.client.post(url)…build()?;
+//!         (request, path)
+//!     };
+//!     crate::dispatch::send_empty(&client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path).await
+//! })
 //! ```
+//!
+//! The values are checked before the future exists, and the request is
+//! built in a block of its own, so that the boxed future carries neither
+//! the builder nor what the request was built from while it is sent
+//! (errors still come out of the future, in the same order).
 //!
 //! A missing `project_id` is the client's (`crate::project::project_id`).
 //! The URL is built from the spec's path template (each value encoded into
@@ -178,20 +192,30 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
     };
     let constant = constant(&op.id);
     let operation: Expr = parse_quote!(&super::operations::#constant);
-    let mut statements = Vec::new();
+    // Three parts. Before the future: the builder taken apart and its values
+    // checked (conversions that cannot wait), so that the future carries the
+    // checked values rather than the builder. In the future: the project
+    // (which may ask IAM), then the request built in a block of its own, so
+    // that what it was built from is not kept while it is sent.
+    let mut before = Vec::new();
+    let mut checked = Vec::new();
+    let mut names: Vec<syn::Ident> = Vec::new();
+    let mut project = None;
+    let mut building = Vec::new();
+    let mut dispatch = None;
     for mut statement in std::mem::take(&mut send.block.stmts) {
         match &statement {
             Stmt::Local(local) if binds(local, "url") => {
                 let values = path_values(local, op)?;
-                statements.push(parse_quote!(let path = [#(#values),*];));
-                statements.push(parse_quote!(
+                building.push(parse_quote!(let path = [#(#values),*];));
+                building.push(parse_quote!(
                     let url = crate::dispatch::url(&client.inner, #operation, &path);
                 ));
             }
             // An operation that leaves out its project takes the client's
             // (given to it, or discovered from IAM).
             Stmt::Local(local) if binds(local, "project_id") => {
-                statements.push(parse_quote!(
+                project = Some(parse_quote!(
                     let project_id =
                         crate::project::project_id(&client.client, &client.inner, project_id).await?;
                 ));
@@ -200,25 +224,75 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
             Stmt::Expr(Expr::MethodCall(call), _) if is_api_version_header(call) => {}
             Stmt::Local(local) if binds(local, "request") => {
                 RequestChain.visit_stmt_mut(&mut statement);
-                statements.push(statement);
-                let dispatch: Expr = if empty {
-                    parse_quote!(crate::dispatch::send_empty(&client.client, &client.inner, request, #operation, &path).await)
+                building.push(statement);
+                let call = if empty {
+                    quote::quote!(send_empty)
                 } else {
-                    parse_quote!(crate::dispatch::send_json(&client.client, &client.inner, request, #operation, &path).await)
+                    quote::quote!(send_json)
                 };
-                statements.push(Stmt::Expr(dispatch, None));
+                dispatch = Some(parse_quote!(
+                    crate::dispatch::#call(&client.client, &client.inner, request, #operation, &path).await
+                ));
                 break;
             }
-            _ => {
+            Stmt::Local(local) if matches!(local.pat, syn::Pat::Struct(_)) => {
+                before.push(statement);
+            }
+            Stmt::Local(local) if building.is_empty() => {
+                let name = bound_name(local).ok_or_else(|| {
+                    Error::Spec(format!(
+                        "{}: send converts a value in an unexpected way",
+                        op.id
+                    ))
+                })?;
+                names.push(name);
                 DropStringErrors.visit_stmt_mut(&mut statement);
-                statements.push(statement);
+                checked.push(statement);
+            }
+            _ => {
+                return Err(Error::Spec(format!(
+                    "{}: send has an unexpected statement",
+                    op.id
+                )));
             }
         }
     }
+    let dispatch: Expr =
+        dispatch.ok_or_else(|| Error::Spec(format!("{}: send builds no request", op.id)))?;
+    if !checked.is_empty() {
+        before.push(parse_quote!(
+            let checked = (move || -> ::std::result::Result<_, crate::Error> {
+                #(#checked)*
+                Ok((#(#names,)*))
+            })();
+        ));
+        building.insert(0, parse_quote!(let (#(#names,)*) = checked?;));
+    }
+    let project: Option<Stmt> = project;
     send.block = parse_quote!({
-        ::std::boxed::Box::pin(async move { #(#statements)* })
+        #(#before)*
+        ::std::boxed::Box::pin(async move {
+            #project
+            let (request, path) = {
+                #(#building)*
+                (request, path)
+            };
+            #dispatch
+        })
     });
     Ok(())
+}
+
+/// The name a `let name = …;` binds.
+fn bound_name(local: &syn::Local) -> Option<syn::Ident> {
+    let pat = match &local.pat {
+        syn::Pat::Type(typed) => &*typed.pat,
+        other => other,
+    };
+    match pat {
+        syn::Pat::Ident(ident) => Some(ident.ident.clone()),
+        _ => None,
+    }
 }
 
 /// `T` of `Result<ResponseValue<T>, …>`.
@@ -248,11 +322,7 @@ fn last_generic(ty: &syn::Type, name: &str) -> Option<syn::Type> {
 }
 
 fn binds(local: &syn::Local, name: &str) -> bool {
-    let pat = match &local.pat {
-        syn::Pat::Type(typed) => &*typed.pat,
-        other => other,
-    };
-    matches!(pat, syn::Pat::Ident(ident) if ident.ident == name)
+    bound_name(local).is_some_and(|bound| bound == name)
 }
 
 /// progenitor's `header_map.append(… "api-version" …)`.
