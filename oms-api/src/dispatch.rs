@@ -122,8 +122,6 @@ struct Failure {
     error: Error,
 }
 
-// Not `async fn`: see above.
-#[allow(clippy::manual_async_fn)]
 fn exchange<'a>(
     http: &'a reqwest::Client,
     state: &'a ClientState,
