@@ -20,7 +20,6 @@
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use futures::FutureExt as _;
 use percent_encoding::utf8_percent_encode;
 use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
@@ -71,41 +70,34 @@ pub(crate) fn url(state: &ClientState, op: &Operation, values: &[String]) -> url
     url
 }
 
-// The functions below return their futures rather than being `async fn`:
-// an `async fn` keeps each argument twice in its state (as captured and as
-// its local), and a wrapper that awaits another future keeps both; the
-// operation's boxed future is as large as all of that together.
-
 /// Sends `request` for `op` and decodes the JSON body of its success.
-pub(crate) fn send_json<'a, T: DeserializeOwned>(
-    http: &'a reqwest::Client,
-    state: &'a ClientState,
+pub(crate) async fn send_json<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    state: &ClientState,
     request: reqwest::Request,
     op: &'static Operation,
-    values: &'a [String],
-) -> impl Future<Output = Result<ResponseValue<T>, Error>> + 'a {
-    exchange(http, state, request, op, values).map(|answer| {
-        let answer = answer?;
-        match serde_json::from_slice(&answer.body) {
-            Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
-            Err(source) => Err(Error::InvalidResponse {
-                request_id: header_request_id(&answer.headers),
-                source,
-            }),
-        }
-    })
+    values: &[String],
+) -> Result<ResponseValue<T>, Error> {
+    let answer = exchange(http, state, request, op, values).await?;
+    match serde_json::from_slice(&answer.body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
+        Err(source) => Err(Error::InvalidResponse {
+            request_id: header_request_id(&answer.headers),
+            source,
+        }),
+    }
 }
 
 /// Sends `request` for `op`, whose success has no body.
-pub(crate) fn send_empty<'a>(
-    http: &'a reqwest::Client,
-    state: &'a ClientState,
+pub(crate) async fn send_empty(
+    http: &reqwest::Client,
+    state: &ClientState,
     request: reqwest::Request,
     op: &'static Operation,
-    values: &'a [String],
-) -> impl Future<Output = Result<ResponseValue<()>, Error>> + 'a {
-    exchange(http, state, request, op, values)
-        .map(|answer| answer.map(|answer| ResponseValue::new((), answer.status, answer.headers)))
+    values: &[String],
+) -> Result<ResponseValue<()>, Error> {
+    let answer = exchange(http, state, request, op, values).await?;
+    Ok(ResponseValue::new((), answer.status, answer.headers))
 }
 
 /// A response read within its limit.
@@ -122,87 +114,83 @@ struct Failure {
     error: Error,
 }
 
-fn exchange<'a>(
-    http: &'a reqwest::Client,
-    state: &'a ClientState,
+async fn exchange(
+    http: &reqwest::Client,
+    state: &ClientState,
     mut request: reqwest::Request,
     op: &'static Operation,
-    values: &'a [String],
-) -> impl Future<Output = Result<Answer, Error>> + 'a {
-    async move {
-        let signs = prepare(state, &mut request, op, values).await?;
-        tracing::debug!(
-            operation = op.id,
-            method = %request.method(),
-            path = request.url().path(),
-            "sending OMS request"
-        );
-        let deadline = state
-            .operation_timeout
-            .and_then(|limit| Instant::now().checked_add(limit));
-        let mut attempt = 1;
-        loop {
-            // A body that cannot be cloned (a stream) is sent once.
-            let again = (attempt < state.retry.attempts())
-                .then(|| request.try_clone())
-                .flatten();
-            let (outcome, headers, error) =
-                match attempt_once(http, state, request, op, deadline).await {
-                    Ok(answer) if answer.status.as_u16() == op.success => {
-                        tracing::debug!(
-                            operation = op.id,
-                            status = answer.status.as_u16(),
-                            request_id = header_request_id(&answer.headers).unwrap_or_default(),
-                            "OMS response"
-                        );
-                        return Ok(answer);
-                    }
-                    Ok(answer)
-                        if answer.status.is_client_error() || answer.status.is_server_error() =>
-                    {
-                        let outcome = Outcome::Status(answer.status);
-                        let error = service_error(
-                            answer.status,
-                            &answer.headers,
-                            &answer.body,
-                            outcome.may_repeat(op.idempotent),
-                            clock_skew(signs, &answer),
-                        );
-                        (Some(outcome), Some(answer.headers), Error::Service(error))
-                    }
-                    Ok(answer) => {
-                        return Err(Error::UnexpectedStatus {
-                            status: answer.status,
-                            request_id: header_request_id(&answer.headers),
-                        });
-                    }
-                    Err(failure) => (failure.outcome, None, failure.error),
-                };
-            let wait = outcome
-                .filter(|outcome| outcome.may_repeat(op.idempotent))
-                .map(|_| state.retry.backoff(attempt, headers.as_ref()))
-                .filter(|wait| {
-                    deadline.is_none_or(|deadline| {
-                        Instant::now()
-                            .checked_add(*wait)
-                            .is_some_and(|resumed| resumed < deadline)
-                    })
-                });
-            match (again, wait) {
-                (Some(next), Some(wait)) => {
-                    tracing::info!(
-                        operation = op.id,
-                        attempt,
-                        error = %error,
-                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                        "retrying OMS request"
-                    );
-                    tokio::time::sleep(wait).await;
-                    request = next;
-                    attempt += 1;
-                }
-                _ => return Err(error),
+    values: &[String],
+) -> Result<Answer, Error> {
+    let signs = prepare(state, &mut request, op, values).await?;
+    tracing::debug!(
+        operation = op.id,
+        method = %request.method(),
+        path = request.url().path(),
+        "sending OMS request"
+    );
+    let deadline = state
+        .operation_timeout
+        .and_then(|limit| Instant::now().checked_add(limit));
+    let mut attempt = 1;
+    loop {
+        // A body that cannot be cloned (a stream) is sent once.
+        let again = (attempt < state.retry.attempts())
+            .then(|| request.try_clone())
+            .flatten();
+        let (outcome, headers, error) = match attempt_once(http, state, request, op, deadline).await
+        {
+            Ok(answer) if answer.status.as_u16() == op.success => {
+                tracing::debug!(
+                    operation = op.id,
+                    status = answer.status.as_u16(),
+                    request_id = header_request_id(&answer.headers).unwrap_or_default(),
+                    "OMS response"
+                );
+                return Ok(answer);
             }
+            Ok(answer) if answer.status.is_client_error() || answer.status.is_server_error() => {
+                let outcome = Outcome::Status(answer.status);
+                let error = service_error(
+                    answer.status,
+                    &answer.headers,
+                    &answer.body,
+                    outcome.may_repeat(op.idempotent),
+                    clock_skew(signs, &answer),
+                );
+                (Some(outcome), Some(answer.headers), Error::Service(error))
+            }
+            Ok(answer) => {
+                return Err(Error::UnexpectedStatus {
+                    status: answer.status,
+                    request_id: header_request_id(&answer.headers),
+                });
+            }
+            Err(failure) => (failure.outcome, None, failure.error),
+        };
+        let wait = outcome
+            .filter(|outcome| outcome.may_repeat(op.idempotent))
+            .map(|_| state.retry.backoff(attempt, headers.as_ref()))
+            .filter(|wait| {
+                deadline.is_none_or(|deadline| {
+                    Instant::now()
+                        .checked_add(*wait)
+                        .is_some_and(|resumed| resumed < deadline)
+                })
+            });
+        match (again, wait) {
+            (Some(next), Some(wait)) => {
+                tracing::info!(
+                    operation = op.id,
+                    attempt,
+                    error = %error,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "retrying OMS request"
+                );
+                tokio::time::sleep(wait).await;
+                request = next;
+                attempt += 1;
+            }
+            _ => return Err(error),
         }
     }
 }
@@ -252,19 +240,19 @@ async fn prepare(
 
 /// One attempt, within the attempt timeout and what is left before the
 /// deadline.
-fn attempt_once<'a>(
-    http: &'a reqwest::Client,
-    state: &'a ClientState,
+async fn attempt_once(
+    http: &reqwest::Client,
+    state: &ClientState,
     request: reqwest::Request,
-    op: &'a Operation,
+    op: &Operation,
     deadline: Option<Instant>,
-) -> impl Future<Output = Result<Answer, Failure>> + 'a {
+) -> Result<Answer, Failure> {
     let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
     let (limit, kind) = match left {
         Some(left) if left < state.attempt_timeout => (left, TimeoutKind::Operation),
         _ => (state.attempt_timeout, TimeoutKind::Attempt),
     };
-    let attempt = async move {
+    let attempt = async {
         let mut response = http
             .execute(request)
             .await
@@ -308,7 +296,7 @@ fn attempt_once<'a>(
             body,
         })
     };
-    tokio::time::timeout(limit, attempt).map(move |result| match result {
+    match tokio::time::timeout(limit, attempt).await {
         Ok(result) => result,
         Err(_) => Err(match kind {
             TimeoutKind::Operation => Failure {
@@ -325,7 +313,7 @@ fn attempt_once<'a>(
                 error: TimeoutError::new(TimeoutKind::Attempt, limit, op.idempotent).into(),
             },
         }),
-    })
+    }
 }
 
 fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error) -> Failure {
