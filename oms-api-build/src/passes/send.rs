@@ -200,7 +200,7 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
     let mut before = Vec::new();
     let mut checked = Vec::new();
     let mut names: Vec<syn::Ident> = Vec::new();
-    let mut project = None;
+    let mut project: Option<Stmt> = None;
     let mut building = Vec::new();
     let mut dispatch = None;
     for mut statement in std::mem::take(&mut send.block.stmts) {
@@ -268,7 +268,6 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
         ));
         building.insert(0, parse_quote!(let (#(#names,)*) = checked?;));
     }
-    let project: Option<Stmt> = project;
     send.block = parse_quote!({
         #(#before)*
         ::std::boxed::Box::pin(async move {
