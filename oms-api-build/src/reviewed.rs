@@ -3,7 +3,6 @@
 //! without the generator takes the snapshots only if that digest is the
 //! spec's.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -29,12 +28,7 @@ pub(crate) fn spec_digest(text: &str) -> String {
         hash.update("\n");
         hash.update(line);
     }
-    hash.finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut hex, byte| {
-            let _ = write!(hex, "{byte:02x}");
-            hex
-        })
+    format!("{:x}", hash.finalize())
 }
 
 /// The `@generated` header: which spec (its folder and name, and its
