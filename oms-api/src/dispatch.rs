@@ -133,9 +133,8 @@ async fn exchange(
         .and_then(|limit| Instant::now().checked_add(limit));
     let mut attempt = 1;
     loop {
-        // A body that cannot be cloned (a stream) is sent once.
         let again = (attempt < state.retry.attempts())
-            .then(|| request.try_clone())
+            .then(|| copy_for_retry(&request))
             .flatten();
         let (outcome, headers, error) = match attempt_once(http, state, request, op, deadline).await
         {
@@ -193,6 +192,27 @@ async fn exchange(
             _ => return Err(error),
         }
     }
+}
+
+/// A copy of `request` to send again, the same bytes; `None` when its body
+/// is a stream, which is sent once. (`reqwest::Request::try_clone` gives
+/// every copy an extension map for its timeout, set or not, and then
+/// replaces it with a copy of the original's: two allocations per call for
+/// nothing. The timeout is the only extension a request built through
+/// reqwest's public API can carry, so it is all that is copied here.)
+fn copy_for_retry(request: &reqwest::Request) -> Option<reqwest::Request> {
+    let body = match request.body() {
+        Some(body) => Some(Bytes::copy_from_slice(body.as_bytes()?).into()),
+        None => None,
+    };
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(&timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(timeout);
+    }
+    *copy.body_mut() = body;
+    Some(copy)
 }
 
 /// Everything checked and added before the first attempt; `true` when the
@@ -403,4 +423,44 @@ fn clock_skew(signed: bool, answer: &Answer) -> Option<ClockSkew> {
         Ok(behind) => ClockSkew::Behind(behind),
         Err(ahead) => ClockSkew::Ahead(ahead.duration()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_copy_is_the_same_request() {
+        let url = url::Url::parse("http://127.0.0.1:1/v2/p/sync-tasks/t/start").unwrap();
+        let mut request = reqwest::Request::new(reqwest::Method::POST, url);
+        request.headers_mut().insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("SDK-HMAC-SHA256 x"),
+        );
+        *request.body_mut() = Some(reqwest::Body::from(r#"{"dst_ak":"a"}"#));
+        *request.timeout_mut() = Some(Duration::from_secs(7));
+        *request.version_mut() = reqwest::Version::HTTP_11;
+
+        let copy = copy_for_retry(&request).expect("a body of bytes is copied");
+        assert_eq!(copy.method(), request.method());
+        assert_eq!(copy.url(), request.url());
+        assert_eq!(copy.headers(), request.headers());
+        assert_eq!(copy.version(), request.version());
+        assert_eq!(copy.timeout(), Some(&Duration::from_secs(7)));
+        assert_eq!(
+            copy.body().and_then(reqwest::Body::as_bytes),
+            Some(&br#"{"dst_ak":"a"}"#[..])
+        );
+    }
+
+    #[test]
+    fn a_streamed_body_is_not_copied() {
+        let url = url::Url::parse("http://127.0.0.1:1/").unwrap();
+        let mut request = reqwest::Request::new(reqwest::Method::PUT, url);
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"x"))]);
+        *request.body_mut() = Some(reqwest::Body::wrap_stream(chunks));
+        assert!(copy_for_retry(&request).is_none());
+        *request.body_mut() = None;
+        assert!(copy_for_retry(&request).is_some_and(|copy| copy.body().is_none()));
+    }
 }

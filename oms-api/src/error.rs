@@ -170,59 +170,79 @@ impl fmt::Display for RequestIdSuffix<'_> {
 /// It names the field (`dst_sk`, `source_cdn.protocol`, `object_keys[2]`)
 /// and states the rule as the spec does (`must be 1 to 100 characters`),
 /// never the value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {}: {rule}", if field.is_empty() { "value" } else { field })]
-pub struct ValidationError {
+///
+/// Every builder holds one per required field until it is set, so the
+/// error is two words: a missing field is only its name; any other error
+/// is boxed, since it is built only when a value is refused.
+#[derive(Clone)]
+pub struct ValidationError(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Missing(&'static str),
+    Broken(Box<Broken>),
+}
+
+#[derive(Clone)]
+struct Broken {
     field: Cow<'static, str>,
     rule: Cow<'static, str>,
 }
 
+/// What [`ValidationError::missing`] says.
+const REQUIRED: &str = "is required";
+
 impl ValidationError {
     /// A new error for `field` (as named in the spec) and the `rule` it broke.
     pub fn new(field: impl Into<Cow<'static, str>>, rule: impl Into<Cow<'static, str>>) -> Self {
-        Self {
+        Self(Repr::Broken(Box::new(Broken {
             field: field.into(),
             rule: rule.into(),
-        }
+        })))
     }
 
     /// The field, as the spec names it (`dst_sk`, `sync_task_id`,
     /// `source_cdn.protocol`, …); empty for a value checked on its own
     /// (`"..".parse::<ProjectId>()`).
     pub fn field(&self) -> &str {
-        &self.field
+        match &self.0 {
+            Repr::Missing(field) => field,
+            Repr::Broken(broken) => &broken.field,
+        }
     }
 
     /// The rule that was broken (`must be 1 to 100 characters`, `is required`, …).
     pub fn rule(&self) -> &str {
-        &self.rule
+        match &self.0 {
+            Repr::Missing(_) => REQUIRED,
+            Repr::Broken(broken) => &broken.rule,
+        }
     }
 
     /// A required field that was not given.
     pub(crate) const fn missing(field: &'static str) -> Self {
-        Self {
-            field: Cow::Borrowed(field),
-            rule: Cow::Borrowed("is required"),
-        }
+        Self(Repr::Missing(field))
     }
 
     /// Whether this says that a required field was not given.
     pub(crate) fn is_missing(&self) -> bool {
-        self.rule == "is required"
+        self.rule() == REQUIRED
+    }
+
+    /// The field and the rule, owned.
+    fn into_parts(self) -> (Cow<'static, str>, Cow<'static, str>) {
+        match self.0 {
+            Repr::Missing(field) => (Cow::Borrowed(field), Cow::Borrowed(REQUIRED)),
+            Repr::Broken(broken) => (broken.field, broken.rule),
+        }
     }
 
     /// The error of `field`'s value: the rule of a `ValidationError` (with
     /// its field, if any, nested under `field`), else the error's text.
     pub(crate) fn nest<E: fmt::Display + 'static>(field: &'static str, error: E) -> Self {
-        match Self::downcast(error) {
-            Ok(inner) if inner.field.is_empty() => Self {
-                field: Cow::Borrowed(field),
-                rule: inner.rule,
-            },
-            Ok(inner) => Self {
-                field: Cow::Owned(format!("{field}.{}", inner.field)),
-                rule: inner.rule,
-            },
+        match Self::downcast(error).map(Self::into_parts) {
+            Ok((inner, rule)) if inner.is_empty() => Self::new(field, rule),
+            Ok((inner, rule)) => Self::new(format!("{field}.{inner}"), rule),
             Err(text) => Self::new(field, text),
         }
     }
@@ -234,9 +254,9 @@ impl ValidationError {
         error: E,
     ) -> Self {
         let at = format!("{field}[{index}]");
-        match Self::downcast(error) {
-            Ok(inner) if inner.field.is_empty() => Self::new(at, inner.rule),
-            Ok(inner) => Self::new(format!("{at}.{}", inner.field), inner.rule),
+        match Self::downcast(error).map(Self::into_parts) {
+            Ok((inner, rule)) if inner.is_empty() => Self::new(at, rule),
+            Ok((inner, rule)) => Self::new(format!("{at}.{inner}"), rule),
             Err(text) => Self::new(at, text),
         }
     }
@@ -255,6 +275,35 @@ impl ValidationError {
         }
     }
 }
+
+impl PartialEq for ValidationError {
+    fn eq(&self, other: &Self) -> bool {
+        self.field() == other.field() && self.rule() == other.rule()
+    }
+}
+
+impl Eq for ValidationError {}
+
+impl fmt::Debug for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidationError")
+            .field("field", &self.field())
+            .field("rule", &self.rule())
+            .finish()
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = match self.field() {
+            "" => "value",
+            field => field,
+        };
+        write!(f, "invalid {field}: {}", self.rule())
+    }
+}
+
+impl std::error::Error for ValidationError {}
 
 /// A rule broken by a value checked on its own (the generated types'
 /// conversions); the field is added by whoever knows it.
@@ -764,6 +813,41 @@ mod tests {
         assert_eq!(item.field(), "object_keys[2]");
         let other = ValidationError::nest("limit", "not a number");
         assert_eq!(other.rule(), "not a number");
+    }
+
+    #[test]
+    fn a_missing_field_reads_as_any_other_error() {
+        let missing = ValidationError::missing("dst_ak");
+        assert!(missing.is_missing());
+        assert_eq!(missing, ValidationError::new("dst_ak", "is required"));
+        assert_eq!(missing.to_string(), "invalid dst_ak: is required");
+        assert_eq!(
+            format!("{missing:?}"),
+            r#"ValidationError { field: "dst_ak", rule: "is required" }"#
+        );
+        let nested = ValidationError::nest("source_cdn", ValidationError::missing("protocol"));
+        assert_eq!(nested.field(), "source_cdn.protocol");
+        assert!(nested.is_missing());
+        assert_eq!(
+            ValidationError::from("bad").to_string(),
+            "invalid value: bad"
+        );
+    }
+
+    /// The builders hold a `Result<_, ValidationError>` per field: a string
+    /// field's result must stay the size of the string.
+    #[test]
+    fn a_field_result_is_no_larger_than_its_value() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<ValidationError>(), 2 * size_of::<usize>());
+        assert_eq!(
+            size_of::<Result<String, ValidationError>>(),
+            size_of::<String>()
+        );
+        assert_eq!(
+            size_of::<Result<Option<String>, ValidationError>>(),
+            size_of::<String>()
+        );
     }
 
     proptest::proptest! {

@@ -8,6 +8,7 @@ pub mod endpoint;
 mod error;
 mod files;
 mod generated;
+mod length;
 #[cfg(feature = "local-server")]
 pub mod local;
 #[cfg(feature = "mock")]

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use zeroize::Zeroize;
 
+use crate::length::{fewer_chars_than, more_chars_than};
+
 /// What [`Secret`]'s `Debug` and `Display` print instead of the value.
 pub const REDACTED: &str = "*** Sensitive Data Redacted ***";
 
@@ -52,10 +54,10 @@ impl<const MIN: usize, const MAX: usize> Secret<MIN, MAX> {
     /// Wraps `value` after checking its length in characters.
     pub fn new(value: impl Into<String>) -> Result<Self, SecretLengthError> {
         let mut value = value.into();
-        let actual = value.chars().count();
-        if (MIN..=MAX).contains(&actual) {
+        if !fewer_chars_than(&value, MIN) && !more_chars_than(&value, MAX) {
             Ok(Self(value))
         } else {
+            let actual = value.chars().count();
             value.zeroize();
             Err(SecretLengthError {
                 min: MIN,

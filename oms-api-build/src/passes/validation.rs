@@ -127,7 +127,7 @@ struct Messages {
 
 impl VisitMut for Messages {
     fn visit_expr_binary_mut(&mut self, binary: &mut syn::ExprBinary) {
-        if is_char_count(&binary.left)
+        if char_count_of(&binary.left).is_some()
             && let Expr::Lit(ExprLit {
                 lit: Lit::Int(bound),
                 ..
@@ -155,10 +155,15 @@ impl VisitMut for Messages {
     }
 }
 
-/// `value.chars().count()`.
-fn is_char_count(expr: &Expr) -> bool {
-    matches!(expr, Expr::MethodCall(count) if count.method == "count"
-        && matches!(&*count.receiver, Expr::MethodCall(chars) if chars.method == "chars"))
+/// `value` of `value.chars().count()`.
+fn char_count_of(expr: &Expr) -> Option<&Expr> {
+    match expr {
+        Expr::MethodCall(count) if count.method == "count" => match &*count.receiver {
+            Expr::MethodCall(chars) if chars.method == "chars" => Some(&chars.receiver),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 struct Rewrite<'a> {
@@ -217,6 +222,24 @@ impl VisitMut for Rewrite<'_> {
                 let field = super::spec_field(field);
                 *expr = parse_quote!(crate::ValidationError::missing(#field));
                 return;
+            }
+        }
+        // typify's `value.chars().count() > N` and `< N`: the crate's checks
+        // settle most values by their byte length, without counting.
+        if let Expr::Binary(binary) = expr
+            && let Some(value) = char_count_of(&binary.left)
+        {
+            let bound = &binary.right;
+            match binary.op {
+                syn::BinOp::Gt(_) => {
+                    *expr = parse_quote!(crate::length::more_chars_than(#value, #bound));
+                    return;
+                }
+                syn::BinOp::Lt(_) => {
+                    *expr = parse_quote!(crate::length::fewer_chars_than(#value, #bound));
+                    return;
+                }
+                _ => {}
             }
         }
         if let Expr::Closure(closure) = expr
@@ -368,6 +391,12 @@ mod tests {
             code.matches("\"must be 1 to 10 characters\".into()")
                 .count(),
             2,
+            "{code}"
+        );
+        assert!(
+            code.contains("if crate::length::more_chars_than(value, 10usize)")
+                && code.contains("if crate::length::fewer_chars_than(value, 1usize)")
+                && !code.contains(".chars().count()"),
             "{code}"
         );
         assert!(code.contains("\"must be lower case\".into()"), "{code}");
