@@ -4,17 +4,20 @@
 //!
 //! One minimal HTTP/1.1 server answers on 127.0.0.1 from a child process
 //! (this binary, run with `--serve`), so that the allocations and the CPU
-//! time counted here are the clients' alone. Rounds of the two clients are
-//! paired and interleaved (each pair in alternating order); a ratio is the
-//! median of the pairs' ratios, and absolute figures are medians of rounds.
+//! time counted here are the clients' alone. Rounds of the two clients run
+//! in blocks of four (`a b b a`, then `b a a b`) so that neither the order
+//! nor a drift of the machine favours one; a ratio is the median of the
+//! blocks' ratios, shown with an interval that holds it with 95 %
+//! confidence, and absolute figures are medians of blocks.
 //!
 //! ```text
-//! cargo bench -p oms-api --bench throughput              # 5 rounds per case
+//! cargo bench -p oms-api --bench throughput              # 6 blocks per level
 //! cargo bench -p oms-api --bench throughput -- --test    # a smoke run (CI)
+//! cargo bench -p oms-api --bench throughput -- --same    # the baseline against itself
 //! cargo bench -p oms-api --bench throughput -- --only oms --concurrency 64
 //!                                             # one client alone, for a profiler
 //!     … -- --only hand --calls 2000           # a fixed number of calls (for callgrind)
-//!     … -- --concurrency 64 --rounds 21 --seconds 2   # a longer comparison
+//!     … -- --concurrency 64 --blocks 20 --seconds 0.5  # a longer comparison
 //!     … -- --workers 2                        # two client workers (default one)
 //! ```
 
@@ -115,14 +118,24 @@ fn main() {
             runtime.block_on(alone(&base, &which, concurrency, calls));
         }
         None => {
-            let (rounds, seconds) = if quick { (1, 0.05) } else { (9, 1.5) };
-            let rounds = value("--rounds").map_or(rounds, |r| r.parse().unwrap());
+            let (blocks, seconds) = if quick { (1, 0.05) } else { (6, 1.0) };
+            let blocks = value("--blocks").map_or(blocks, |r| r.parse().unwrap());
             let seconds = value("--seconds").map_or(seconds, |s| s.parse().unwrap());
             let levels: Vec<usize> = match value("--concurrency") {
                 Some(level) => vec![level.parse().unwrap()],
                 None => vec![1, 16, 64],
             };
-            runtime.block_on(compare(&base, &levels, rounds, seconds));
+            let (oms, hand) = clients(&base);
+            if args.iter().any(|a| a == "--same") {
+                // The baseline against a second copy of itself: how far the
+                // harness and the machine alone move a ratio.
+                let (_, again) = clients(&base);
+                let names = ["hand", "hand"];
+                runtime.block_on(compare(again, hand, names, &levels, blocks, seconds));
+            } else {
+                let names = ["oms", "hand"];
+                runtime.block_on(compare(oms, hand, names, &levels, blocks, seconds));
+            }
         }
     }
     if let Some(server) = &mut server {
@@ -253,13 +266,43 @@ impl Caller for HandBuilt {
     }
 }
 
-/// What one round measured.
+/// What one or more rounds of one client measured, as totals, so that
+/// rounds add up.
 #[derive(Clone, Copy, Default)]
 struct Round {
-    calls_per_second: f64,
-    cpu_micros_per_call: f64,
-    allocations_per_call: f64,
-    bytes_per_call: f64,
+    calls: f64,
+    seconds: f64,
+    cpu_micros: f64,
+    allocations: f64,
+    bytes: f64,
+}
+
+impl std::ops::AddAssign for Round {
+    fn add_assign(&mut self, other: Round) {
+        self.calls += other.calls;
+        self.seconds += other.seconds;
+        self.cpu_micros += other.cpu_micros;
+        self.allocations += other.allocations;
+        self.bytes += other.bytes;
+    }
+}
+
+impl Round {
+    fn calls_per_second(&self) -> f64 {
+        self.calls / self.seconds
+    }
+
+    fn cpu_micros_per_call(&self) -> f64 {
+        self.cpu_micros / self.calls
+    }
+
+    fn allocations_per_call(&self) -> f64 {
+        self.allocations / self.calls
+    }
+
+    fn kilobytes_per_call(&self) -> f64 {
+        self.bytes / 1024.0 / self.calls
+    }
 }
 
 /// This process's user and system CPU time.
@@ -310,19 +353,37 @@ async fn round<C: Caller>(caller: &Arc<C>, concurrency: usize, seconds: f64) -> 
     for worker in workers {
         calls += worker.await.unwrap();
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let per_call = |value: f64| value / calls as f64;
     Round {
-        calls_per_second: calls as f64 / elapsed,
-        cpu_micros_per_call: per_call((cpu_time() - cpu).as_secs_f64() * 1e6),
-        allocations_per_call: per_call((ALLOCATIONS.load(Ordering::Relaxed) - allocations) as f64),
-        bytes_per_call: per_call((ALLOCATED_BYTES.load(Ordering::Relaxed) - bytes) as f64),
+        calls: calls as f64,
+        seconds: started.elapsed().as_secs_f64(),
+        cpu_micros: (cpu_time() - cpu).as_secs_f64() * 1e6,
+        allocations: (ALLOCATIONS.load(Ordering::Relaxed) - allocations) as f64,
+        bytes: (ALLOCATED_BYTES.load(Ordering::Relaxed) - bytes) as f64,
     }
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+/// The median of `values`, and an interval that holds the median of what
+/// they were drawn from with at least 95 % confidence, whatever that
+/// distribution: the order statistics whose ranks a binomial(n, 1/2) count
+/// falls outside of with at most 2.5 % on each side. Below six values no
+/// pair of ranks reaches 95 %, and the interval is the whole range.
+fn median_and_interval(mut values: Vec<f64>) -> (f64, f64, f64) {
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    let n = values.len();
+    let median = (values[(n - 1) / 2] + values[n / 2]) / 2.0;
+    // P(X <= j) for X ~ binomial(n, 1/2), accumulated term by term.
+    let (mut term, mut below) = (0.5f64.powi(n as i32), 0.0);
+    let mut k = 0;
+    for j in 0..n / 2 {
+        below += term;
+        if below > 0.025 {
+            break;
+        }
+        k = j + 1;
+        term *= (n - j) as f64 / (j + 1) as f64;
+    }
+    let k = k.max(1);
+    (median, values[k - 1], values[n - k])
 }
 
 fn clients(base: &str) -> (Arc<Oms>, Arc<HandBuilt>) {
@@ -377,55 +438,75 @@ async fn alone(base: &str, which: &str, concurrency: usize, calls: Option<usize>
     };
     println!(
         "{which}: {:.0} calls/s, {:.1} CPU µs/call",
-        measured.calls_per_second, measured.cpu_micros_per_call
+        measured.calls_per_second(),
+        measured.cpu_micros_per_call()
     );
 }
 
-async fn compare(base: &str, levels: &[usize], rounds: usize, seconds: f64) {
-    let (oms, hand) = clients(base);
+/// Measures `a` against `b` at each level: blocks of four rounds, `a b b a`
+/// and `b a a b` in turn, so that each client runs first, last and in the
+/// middle equally often and neither the order nor a steady drift of the
+/// machine favours one. A block's ratio compares its two rounds of each
+/// client added up; a ratio shown is the median of the blocks' ratios with
+/// its 95 % interval, an absolute figure the median of the blocks'.
+async fn compare<A: Caller, B: Caller>(
+    a: Arc<A>,
+    b: Arc<B>,
+    names: [&str; 2],
+    levels: &[usize],
+    blocks: usize,
+    seconds: f64,
+) {
     println!(
-        "{:>11} | {:>21} | {:>19} | {:>22} | {:>17}",
+        "{:>11} | {:>34} | {:>32} | {:>22} | {:>17}",
         "concurrency",
-        "calls/s oms / hand",
-        "CPU µs/call o / h",
-        "allocations/call o / h",
-        "kB/call o / h"
+        format!("calls/s {} / {} (95 %)", names[0], names[1]),
+        "CPU µs/call (95 %)",
+        "allocations/call",
+        "kB/call"
     );
     for &concurrency in levels {
-        let (mut o, mut h) = (Vec::new(), Vec::new());
-        for pair in 0..rounds {
-            if pair % 2 == 0 {
-                o.push(round(&oms, concurrency, seconds).await);
-                h.push(round(&hand, concurrency, seconds).await);
-            } else {
-                h.push(round(&hand, concurrency, seconds).await);
-                o.push(round(&oms, concurrency, seconds).await);
+        let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
+        for block in 0..blocks {
+            let (mut x, mut y) = (Round::default(), Round::default());
+            let a_first = block % 2 == 0;
+            for a_now in [a_first, !a_first, !a_first, a_first] {
+                if a_now {
+                    x += round(&a, concurrency, seconds).await;
+                } else {
+                    y += round(&b, concurrency, seconds).await;
+                }
             }
+            of_a.push(x);
+            of_b.push(y);
         }
         let show = |f: fn(&Round) -> f64| {
-            let oms = median(o.iter().map(f).collect());
-            let hand = median(h.iter().map(f).collect());
-            let ratio = median(o.iter().zip(&h).map(|(a, b)| f(a) / f(b)).collect());
-            (oms, hand, ratio)
+            let a = median_and_interval(of_a.iter().map(f).collect()).0;
+            let b = median_and_interval(of_b.iter().map(f).collect()).0;
+            let ratio =
+                median_and_interval(of_a.iter().zip(&of_b).map(|(x, y)| f(x) / f(y)).collect());
+            (a, b, ratio)
         };
-        let calls = show(|r| r.calls_per_second);
-        let cpu = show(|r| r.cpu_micros_per_call);
-        let allocations = show(|r| r.allocations_per_call);
-        let bytes = show(|r| r.bytes_per_call / 1024.0);
+        let calls = show(Round::calls_per_second);
+        let cpu = show(Round::cpu_micros_per_call);
+        let allocations = show(Round::allocations_per_call);
+        let bytes = show(Round::kilobytes_per_call);
+        let ratio =
+            |(median, low, high): (f64, f64, f64)| format!("{median:.2}× ({low:.2}–{high:.2})");
         println!(
-            "{concurrency:>11} | {:>7.0} / {:>7.0} {:>4.2}× | {:>5.1} / {:>5.1} {:>4.2}× | {:>6.1} / {:>6.1} {:>5.2}× | {:>4.1} / {:>4.1} {:>4.2}×",
+            "{concurrency:>11} | {:>7.0} / {:>7.0} {:>16} | {:>5.1} / {:>5.1} {:>18} | {:>6.1} / {:>6.1} {:>5.2}× | {:>4.1} / {:>4.1} {:>4.2}×",
             calls.0,
             calls.1,
-            calls.2,
+            ratio(calls.2),
             cpu.0,
             cpu.1,
-            cpu.2,
+            ratio(cpu.2),
             allocations.0,
             allocations.1,
-            allocations.2,
+            allocations.2.0,
             bytes.0,
             bytes.1,
-            bytes.2,
+            bytes.2.0,
         );
     }
 }
