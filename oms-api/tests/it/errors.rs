@@ -192,7 +192,8 @@ async fn an_undocumented_status_is_unexpected_with_its_request_id() {
 
 #[tokio::test]
 async fn a_refused_connection_is_a_connect_error() {
-    let port = crate::server::closed_port();
+    let closed = crate::server::closed_port();
+    let port = closed.port();
     let client = Client::builder()
         .endpoint(&format!("http://127.0.0.1:{port}"))
         .credentials(Credentials::iam_token("token").unwrap())

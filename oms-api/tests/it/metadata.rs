@@ -202,7 +202,8 @@ async fn a_metadata_service_that_is_down_slow_or_odd_is_a_typed_error_in_time() 
 
     // Down: nothing listens.
     let oms = local_oms(0).await;
-    let port = crate::server::closed_port();
+    let closed = crate::server::closed_port();
+    let port = closed.port();
     let client = Client::builder()
         .endpoint(&oms.base_url())
         .credentials_provider(
@@ -348,7 +349,8 @@ async fn the_chain_ends_at_the_metadata_service() {
     );
 
     // And when it does not answer, the error says what the chain tried.
-    let port = crate::server::closed_port();
+    let closed = crate::server::closed_port();
+    let port = closed.port();
     let client = Client::builder()
         .endpoint(&oms.base_url())
         .environment(environment(&format!("http://127.0.0.1:{port}")))

@@ -129,7 +129,8 @@ async fn client_errors_and_disabled_retries_send_once() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_then_reported() {
-    let port = crate::server::closed_port();
+    let closed = crate::server::closed_port();
+    let port = closed.port();
     let client = Client::builder()
         .endpoint(&format!("http://127.0.0.1:{port}"))
         .credentials(Credentials::access_key("AK", "sk").unwrap())

@@ -131,7 +131,8 @@ async fn logs_in_a_process_of_their_own() {
         r#"{"error_code":"OMS.0001","error_msg":"bad"}"#,
     ))
     .await;
-    let port = crate::server::closed_port();
+    let closed = crate::server::closed_port();
+    let port = closed.port();
     let oms = LocalOms::builder()
         .sync_task("t", oms_api::local::TaskStatus::Stopped)
         .start()

@@ -191,10 +191,22 @@ async fn serve(
     Some(())
 }
 
-/// A port on 127.0.0.1 where nothing listens: bound, noted, and closed.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A port on 127.0.0.1 where nothing listens, for as long as this lives: a
+/// socket bound to it and never listening, so that a connection is refused
+/// and no server started meanwhile (tests run in parallel) can take the
+/// port, as one could after a listener's port was noted and closed.
+pub struct ClosedPort(tokio::net::TcpSocket);
+
+impl ClosedPort {
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+}
+
+pub fn closed_port() -> ClosedPort {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    ClosedPort(socket)
 }
 
 /// StartSyncTask of `task` in `project` with destination keys only: the

@@ -294,7 +294,8 @@ async fn a_client_without_credentials_uses_the_chain() {
     assert_hidden(&format!("{client:?}"));
     // With nothing in the environment or the profile file, the chain ends
     // at the ECS metadata service, asked at the first call.
-    let metadata = format!("http://127.0.0.1:{}", crate::server::closed_port());
+    let closed = crate::server::closed_port();
+    let metadata = format!("http://127.0.0.1:{}", closed.port());
     let client = Client::builder()
         .endpoint("http://127.0.0.1:9")
         .environment(env(&[(
