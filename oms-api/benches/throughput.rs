@@ -125,15 +125,16 @@ fn main() {
                 Some(level) => vec![level.parse().unwrap()],
                 None => vec![1, 16, 64],
             };
-            let (oms, hand) = clients(&base);
+            let hand = hand_built(&base);
             if args.iter().any(|a| a == "--same") {
                 // The baseline against a second copy of itself: how far the
                 // harness and the machine alone move a ratio.
-                let (_, again) = clients(&base);
                 let names = ["hand", "hand"];
+                let again = hand_built(&base);
                 runtime.block_on(compare(again, hand, names, &levels, blocks, seconds));
             } else {
                 let names = ["oms", "hand"];
+                let oms = oms_client(&base);
                 runtime.block_on(compare(oms, hand, names, &levels, blocks, seconds));
             }
         }
@@ -386,8 +387,8 @@ fn median_and_interval(mut values: Vec<f64>) -> (f64, f64, f64) {
     (median, values[k - 1], values[n - k])
 }
 
-fn clients(base: &str) -> (Arc<Oms>, Arc<HandBuilt>) {
-    let oms = Arc::new(Oms(oms_api::Client::builder()
+fn oms_client(base: &str) -> Arc<Oms> {
+    Arc::new(Oms(oms_api::Client::builder()
         .endpoint(base)
         .credentials(
             oms_api::Credentials::access_key(AK, SK)
@@ -396,22 +397,24 @@ fn clients(base: &str) -> (Arc<Oms>, Arc<HandBuilt>) {
                 .unwrap(),
         )
         .build()
-        .unwrap()));
-    let hand = Arc::new(HandBuilt {
+        .unwrap()))
+}
+
+fn hand_built(base: &str) -> Arc<HandBuilt> {
+    Arc::new(HandBuilt {
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
         base: base.to_owned(),
         host: base.trim_start_matches("http://").to_owned(),
-    });
-    (oms, hand)
+    })
 }
 
 /// One client alone, for a profiler: for 10 s, or `calls` calls in
 /// sequence.
 async fn alone(base: &str, which: &str, concurrency: usize, calls: Option<usize>) {
-    let (oms, hand) = clients(base);
+    let (oms, hand) = (oms_client(base), hand_built(base));
     if let Some(calls) = calls {
         let workers: Vec<_> = (0..concurrency)
             .map(|_| {
