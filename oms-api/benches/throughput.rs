@@ -14,6 +14,9 @@
 //! cargo bench -p oms-api --bench throughput              # 6 blocks per level
 //! cargo bench -p oms-api --bench throughput -- --test    # a smoke run (CI)
 //! cargo bench -p oms-api --bench throughput -- --same    # the baseline against itself
+//! cargo bench -p oms-api --bench throughput -- --guarded # against a baseline with
+//!                                    # oms-api's guarantees (checked ids, attempt
+//!                                    # timeout, a copy kept to send again)
 //! cargo bench -p oms-api --bench throughput -- --only oms --concurrency 64
 //!                                             # one client alone, for a profiler
 //!     … -- --only hand --calls 2000           # a fixed number of calls (for callgrind)
@@ -125,17 +128,39 @@ fn main() {
                 Some(level) => vec![level.parse().unwrap()],
                 None => vec![1, 16, 64],
             };
-            let hand = hand_built(&base);
             if args.iter().any(|a| a == "--same") {
                 // The baseline against a second copy of itself: how far the
                 // harness and the machine alone move a ratio.
-                let names = ["hand", "hand"];
-                let again = hand_built(&base);
-                runtime.block_on(compare(again, hand, names, &levels, blocks, seconds));
+                let (one, other) = (hand_built(&base), hand_built(&base));
+                runtime.block_on(compare(
+                    one,
+                    other,
+                    ["hand", "hand"],
+                    &levels,
+                    blocks,
+                    seconds,
+                ));
+            } else if args.iter().any(|a| a == "--guarded") {
+                // Against the baseline that gives a call the same guarantees.
+                let (oms, guarded) = (oms_client(&base), Guarded(hand_built(&base)));
+                runtime.block_on(compare(
+                    oms,
+                    guarded,
+                    ["oms", "guarded"],
+                    &levels,
+                    blocks,
+                    seconds,
+                ));
             } else {
-                let names = ["oms", "hand"];
-                let oms = oms_client(&base);
-                runtime.block_on(compare(oms, hand, names, &levels, blocks, seconds));
+                let (oms, hand) = (oms_client(&base), hand_built(&base));
+                runtime.block_on(compare(
+                    oms,
+                    hand,
+                    ["oms", "hand"],
+                    &levels,
+                    blocks,
+                    seconds,
+                ));
             }
         }
     }
@@ -216,8 +241,9 @@ struct StartBody<'a> {
     dst_sk: &'a str,
 }
 
-impl Caller for HandBuilt {
-    async fn call(&self) {
+impl HandBuilt {
+    /// The signed StartSyncTask request.
+    fn request(&self) -> reqwest::Request {
         let body = serde_json::to_vec(&StartBody {
             src_ak: "srcAK",
             src_sk: "srcSK",
@@ -243,8 +269,7 @@ impl Caller for HandBuilt {
         let mut mac = Hmac::<Sha256>::new_from_slice(SK.as_bytes()).unwrap();
         mac.update(to_sign.as_bytes());
         let signature = hex::encode(mac.finalize().into_bytes());
-        let response = self
-            .http
+        self.http
             .post(format!("{}{path}", self.base))
             .header("accept", "application/json")
             .header("content-type", "application/json")
@@ -259,11 +284,59 @@ impl Caller for HandBuilt {
                 ),
             )
             .body(body)
-            .send()
-            .await
-            .unwrap();
+            .build()
+            .unwrap()
+    }
+}
+
+impl Caller for HandBuilt {
+    async fn call(&self) {
+        let response = self.http.execute(self.request()).await.unwrap();
         assert_eq!(response.status(), 200);
         response.bytes().await.unwrap();
+    }
+}
+
+/// The baseline with the guarantees oms-api gives a call, written the
+/// straightforward way: the ids checked against their pattern before
+/// anything is sent, each attempt within a timeout, and a copy of the
+/// signed request kept so that a refused connection or a `429` can be
+/// answered by sending the same bytes again (up to three attempts).
+struct Guarded(HandBuilt);
+
+/// The spec's pattern for ids: letters, digits, `-_.~`, no leading `.`.
+fn valid_id(id: &str, max: usize) -> bool {
+    !id.is_empty()
+        && id.len() <= max
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+}
+
+impl Caller for Guarded {
+    async fn call(&self) {
+        assert!(valid_id(PROJECT, 1024) && valid_id(TASK, 255));
+        let mut request = self.0.request();
+        for attempt in 1..=3 {
+            let again = if attempt < 3 {
+                request.try_clone()
+            } else {
+                None
+            };
+            let exchange = async {
+                let response = self.0.http.execute(request).await?;
+                let status = response.status();
+                response.bytes().await.map(|_| status)
+            };
+            match tokio::time::timeout(oms_api::DEFAULT_ATTEMPT_TIMEOUT, exchange).await {
+                Ok(Ok(status)) if status == 200 => return,
+                Ok(Ok(status)) if status == 429 => {}
+                Ok(Err(error)) if error.is_connect() => {}
+                outcome => panic!("the server answers 200, not {outcome:?}"),
+            }
+            request = again.expect("an attempt is left");
+        }
     }
 }
 
@@ -387,8 +460,8 @@ fn median_and_interval(mut values: Vec<f64>) -> (f64, f64, f64) {
     (median, values[k - 1], values[n - k])
 }
 
-fn oms_client(base: &str) -> Arc<Oms> {
-    Arc::new(Oms(oms_api::Client::builder()
+fn oms_client(base: &str) -> Oms {
+    Oms(oms_api::Client::builder()
         .endpoint(base)
         .credentials(
             oms_api::Credentials::access_key(AK, SK)
@@ -397,24 +470,24 @@ fn oms_client(base: &str) -> Arc<Oms> {
                 .unwrap(),
         )
         .build()
-        .unwrap()))
+        .unwrap())
 }
 
-fn hand_built(base: &str) -> Arc<HandBuilt> {
-    Arc::new(HandBuilt {
+fn hand_built(base: &str) -> HandBuilt {
+    HandBuilt {
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
         base: base.to_owned(),
         host: base.trim_start_matches("http://").to_owned(),
-    })
+    }
 }
 
 /// One client alone, for a profiler: for 10 s, or `calls` calls in
 /// sequence.
 async fn alone(base: &str, which: &str, concurrency: usize, calls: Option<usize>) {
-    let (oms, hand) = (oms_client(base), hand_built(base));
+    let (oms, hand) = (Arc::new(oms_client(base)), Arc::new(hand_built(base)));
     if let Some(calls) = calls {
         let workers: Vec<_> = (0..concurrency)
             .map(|_| {
@@ -453,13 +526,14 @@ async fn alone(base: &str, which: &str, concurrency: usize, calls: Option<usize>
 /// client added up; a ratio shown is the median of the blocks' ratios with
 /// its 95 % interval, an absolute figure the median of the blocks'.
 async fn compare<A: Caller, B: Caller>(
-    a: Arc<A>,
-    b: Arc<B>,
+    a: A,
+    b: B,
     names: [&str; 2],
     levels: &[usize],
     blocks: usize,
     seconds: f64,
 ) {
+    let (a, b) = (Arc::new(a), Arc::new(b));
     println!(
         "{:>11} | {:>34} | {:>32} | {:>22} | {:>17}",
         "concurrency",
