@@ -201,8 +201,10 @@ impl ClientBuilder {
     /// Builds the HTTP client from this `reqwest::ClientBuilder` (for a
     /// proxy, custom root certificates, or pool settings) instead of a
     /// default one. Whatever it says, the client never follows redirects (a
-    /// redirect would carry credentials and secret keys to another origin)
-    /// and the [`connect_timeout`](Self::connect_timeout) applies. Default:
+    /// redirect would carry credentials and secret keys to another origin),
+    /// retries only as [`retry`](Self::retry) says (reqwest's own retry
+    /// policy is replaced) and the [`connect_timeout`](Self::connect_timeout)
+    /// applies. Default:
     /// `reqwest::Client::builder()` (rustls).
     pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
         self.http_client = Some(builder);
@@ -332,6 +334,10 @@ impl ClientBuilder {
             .unwrap_or_default()
             .connect_timeout(connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // The dispatcher retries (see `RetryConfig`). reqwest's default
+            // policy would copy every request, whatever the outcome, to
+            // resend it after an HTTP/2 refusal; even its `never()` copies.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(Error::Transport)?;
         let origins = Origins {

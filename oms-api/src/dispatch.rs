@@ -359,6 +359,11 @@ fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error)
             outcome: Some(Outcome::NotConnected),
             error: Error::Connect(error),
         }
+    } else if refused_unprocessed(&error) {
+        Failure {
+            outcome: Some(Outcome::Refused),
+            error: Error::Transport(error),
+        }
     } else if error.is_timeout() {
         Failure {
             outcome: Some(Outcome::TimedOut),
@@ -371,6 +376,27 @@ fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error)
             error: Error::Transport(error),
         }
     }
+}
+
+/// Whether an HTTP/2 server refused the request without processing it: a
+/// `REFUSED_STREAM` reset, or a graceful `GOAWAY` (`NO_ERROR`) that did not
+/// take it (RFC 9113 §8.7). reqwest's own retry of these is turned off
+/// (it would keep a second copy of every request); the dispatcher repeats
+/// them from its copy.
+pub(crate) fn refused_unprocessed(error: &reqwest::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(current) = cause {
+        if let Some(h2) = current.downcast_ref::<h2::Error>() {
+            return h2.is_remote()
+                && match h2.reason() {
+                    Some(h2::Reason::REFUSED_STREAM) => h2.is_reset(),
+                    Some(h2::Reason::NO_ERROR) => h2.is_go_away(),
+                    _ => false,
+                };
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// Reads at most `limit` bytes of `response`'s body; `false` when there

@@ -111,13 +111,15 @@ impl Error {
     }
 
     /// Whether sending the same request again may succeed and is safe for
-    /// the operation that failed: a connection that could not be made and a
-    /// `429` always; an attempt that timed out and `502`, `503` or `504`
-    /// only for operations that may be repeated (not CreateSyncTask, whose
-    /// first attempt may have created a task, nor the state transitions).
+    /// the operation that failed: a connection that could not be made, a
+    /// request an HTTP/2 server refused unprocessed and a `429` always; an
+    /// attempt that timed out and `502`, `503` or `504` only for operations
+    /// that may be repeated (not CreateSyncTask, whose first attempt may
+    /// have created a task, nor the state transitions).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Connect(_) => true,
+            Error::Transport(e) => crate::dispatch::refused_unprocessed(e),
             Error::Timeout(e) => e.retryable,
             Error::Service(e) => e.is_retryable(),
             _ => false,

@@ -12,9 +12,10 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// it may have reached the service (the spec's `x-oms-idempotent`, see
 /// [`Operation::is_idempotent`](crate::operation::Operation::is_idempotent)):
 ///
-/// * for every operation: a connection that could not be made, and
-///   `429 Too Many Requests` (the gateway throttled the request before
-///   the service saw it);
+/// * for every operation: a connection that could not be made, a request
+///   an HTTP/2 server refused unprocessed (`REFUSED_STREAM`, or a graceful
+///   `GOAWAY` that did not take it), and `429 Too Many Requests` (the
+///   gateway throttled the request before the service saw it);
 /// * for operations that may be repeated only: `502`, `503`, `504`, an
 ///   attempt that timed out, and a connection lost during the exchange.
 ///   CreateSyncTask, StartSyncTask and StopSyncTask are never repeated
@@ -60,6 +61,8 @@ pub(crate) enum Outcome {
     Status(StatusCode),
     /// No connection could be made: nothing was sent.
     NotConnected,
+    /// An HTTP/2 server refused the request without processing it.
+    Refused,
     /// The attempt took longer than allowed.
     TimedOut,
     /// The connection failed during the exchange.
@@ -71,7 +74,7 @@ impl Outcome {
     /// (`idempotent`) or may not be repeated after reaching the service.
     pub(crate) fn may_repeat(self, idempotent: bool) -> bool {
         match self {
-            Outcome::NotConnected => true,
+            Outcome::NotConnected | Outcome::Refused => true,
             Outcome::Status(StatusCode::TOO_MANY_REQUESTS) => true,
             Outcome::Status(
                 StatusCode::BAD_GATEWAY
@@ -205,6 +208,7 @@ mod tests {
         }
         for outcome in [
             Outcome::NotConnected,
+            Outcome::Refused,
             Outcome::Status(StatusCode::TOO_MANY_REQUESTS),
         ] {
             assert!(outcome.may_repeat(false), "{outcome:?}");

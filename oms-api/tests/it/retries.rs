@@ -208,3 +208,81 @@ async fn every_operation_is_retried_as_the_reference_says() {
         }
     }
 }
+
+/// What an HTTP/2 server saw of one request.
+type Seen = Arc<std::sync::Mutex<Vec<(http::HeaderMap, Vec<u8>)>>>;
+
+/// An HTTP/2 server (prior knowledge, no TLS) on 127.0.0.1 that resets its
+/// first `refusals` streams with `REFUSED_STREAM` and answers the others
+/// `200`, keeping each request's headers and body.
+async fn refusing_h2(refusals: usize) -> (String, Seen) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Seen::default();
+    let record = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let record = Arc::clone(&record);
+            tokio::spawn(async move {
+                let mut connection = h2::server::handshake(socket).await.unwrap();
+                while let Some(Ok((request, mut respond))) = connection.accept().await {
+                    let record = Arc::clone(&record);
+                    tokio::spawn(async move {
+                        let (parts, mut body) = request.into_parts();
+                        let mut bytes = Vec::new();
+                        while let Some(Ok(chunk)) = body.data().await {
+                            let _ = body.flow_control().release_capacity(chunk.len());
+                            bytes.extend_from_slice(&chunk);
+                        }
+                        let count = {
+                            let mut seen = record.lock().unwrap();
+                            seen.push((parts.headers, bytes));
+                            seen.len()
+                        };
+                        if count <= refusals {
+                            respond.send_reset(h2::Reason::REFUSED_STREAM);
+                        } else {
+                            let _ = respond.send_response(http::Response::new(()), true);
+                        }
+                    });
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+fn h2_client(url: &str, retry: RetryConfig) -> Client {
+    Client::builder()
+        .endpoint(url)
+        .credentials(Credentials::access_key("AK", "sk").unwrap())
+        .http_client(reqwest::Client::builder().http2_prior_knowledge())
+        .retry(retry.initial_backoff(Duration::from_millis(1)))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_stream_refused_unprocessed_is_sent_again_even_for_a_state_transition() {
+    let (url, seen) = refusing_h2(2).await;
+    start(&h2_client(&url, RetryConfig::new())).await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    for (headers, body) in &seen[1..] {
+        assert_eq!(headers, &seen[0].0, "the same signed headers");
+        assert_eq!(body, &seen[0].1, "the same body");
+    }
+}
+
+#[tokio::test]
+async fn only_the_clients_retry_policy_resends_a_refused_stream() {
+    // reqwest's own policy would resend it (and copy every request to be
+    // able to); with retries disabled it is sent once.
+    let (url, seen) = refusing_h2(1).await;
+    let error = start(&h2_client(&url, RetryConfig::disabled()))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(error.is_retryable(), "nothing was processed");
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
