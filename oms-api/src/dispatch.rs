@@ -1,8 +1,9 @@
-//! How every operation is sent. The generated builders build the request
-//! (see `oms-api-build`'s send pass) and hand it here with their operation's
-//! facts from the spec; this module checks it, signs it, sends it within
-//! the timeouts, retries where the operation allows, reads a bounded
-//! response, and turns the outcome into a [`ResponseValue`] or an [`Error`].
+//! How every operation is sent. The generated builders hand this module a
+//! function that builds their request (see `oms-api-build`'s send pass)
+//! with their operation's facts from the spec; this module checks the
+//! request, signs it, sends it within the timeouts, retries where the
+//! operation allows, reads a bounded response, and turns the outcome into a
+//! [`ResponseValue`] or an [`Error`].
 //!
 //! In order, before a byte leaves the process:
 //!
@@ -16,7 +17,13 @@
 //! Then each attempt runs within the attempt timeout and what is left of
 //! the operation deadline; a success body beyond the client's limit is an
 //! error, an error body is read up to [`ERROR_BODY_LIMIT`] and cut.
+//!
+//! A retry sends the same bytes: the request is built again from the same
+//! inputs, checked again, and authenticated with the same credentials at
+//! the same instant, so that its date and signature are the first
+//! attempt's. Nothing is copied for a retry that never comes.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
@@ -27,6 +34,7 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+use crate::credentials::Credentials;
 use crate::error::{
     ClockSkew, Error, TimeoutError, TimeoutKind, ValidationError, header_request_id, service_error,
 };
@@ -34,6 +42,7 @@ use crate::operation::{Operation, Segment};
 use crate::retry::Outcome;
 use crate::signer::UNRESERVED;
 use crate::state::ClientState;
+use crate::types::ProjectId;
 
 /// The `User-Agent` of every request: this crate's name and version.
 pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
@@ -70,46 +79,39 @@ pub(crate) fn url(state: &ClientState, op: &Operation, values: &[String]) -> url
     url
 }
 
-/// Sends `request` for `op` and decodes the JSON body of its success.
-///
-/// The request is boxed here, once: an operation's future lives as long as
-/// its call, and each `async fn` layer below would otherwise keep its own
-/// 264-byte slot for the request it was handed (an argument is kept both
-/// as captured and as a local), for a future three times the size.
-pub(crate) fn send_json<'a, T: DeserializeOwned>(
-    http: &'a reqwest::Client,
-    state: &'a ClientState,
-    request: reqwest::Request,
+/// What builds an operation's request: called once per attempt, it gives
+/// the same request each time.
+pub(crate) type Build<'a> = dyn Fn() -> Result<reqwest::Request, Error> + Sync + 'a;
+
+/// Sends the request `build` makes for `op` and decodes the JSON body of
+/// its success.
+pub(crate) async fn send_json<T: DeserializeOwned>(
+    http: &reqwest::Client,
+    state: &ClientState,
+    build: &Build<'_>,
     op: &'static Operation,
-    values: &'a [String],
-) -> impl Future<Output = Result<ResponseValue<T>, Error>> + 'a {
-    let request = Box::new(request);
-    async move {
-        let answer = exchange(http, state, request, op, values).await?;
-        match serde_json::from_slice(&answer.body) {
-            Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
-            Err(source) => Err(Error::InvalidResponse {
-                request_id: header_request_id(&answer.headers),
-                source,
-            }),
-        }
+    values: &[String],
+) -> Result<ResponseValue<T>, Error> {
+    let answer = exchange(http, state, build, op, values).await?;
+    match serde_json::from_slice(&answer.body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
+        Err(source) => Err(Error::InvalidResponse {
+            request_id: header_request_id(&answer.headers),
+            source,
+        }),
     }
 }
 
-/// Sends `request` for `op`, whose success has no body (boxed as in
-/// [`send_json`]).
-pub(crate) fn send_empty<'a>(
-    http: &'a reqwest::Client,
-    state: &'a ClientState,
-    request: reqwest::Request,
+/// Sends the request `build` makes for `op`, whose success has no body.
+pub(crate) async fn send_empty(
+    http: &reqwest::Client,
+    state: &ClientState,
+    build: &Build<'_>,
     op: &'static Operation,
-    values: &'a [String],
-) -> impl Future<Output = Result<ResponseValue<()>, Error>> + 'a {
-    let request = Box::new(request);
-    async move {
-        let answer = exchange(http, state, request, op, values).await?;
-        Ok(ResponseValue::new((), answer.status, answer.headers))
-    }
+    values: &[String],
+) -> Result<ResponseValue<()>, Error> {
+    let answer = exchange(http, state, build, op, values).await?;
+    Ok(ResponseValue::new((), answer.status, answer.headers))
 }
 
 /// A response read within its limit.
@@ -129,11 +131,13 @@ struct Failure {
 async fn exchange(
     http: &reqwest::Client,
     state: &ClientState,
-    mut request: Box<reqwest::Request>,
+    build: &Build<'_>,
     op: &'static Operation,
     values: &[String],
 ) -> Result<Answer, Error> {
-    let signs = prepare(state, &mut request, op, values).await?;
+    let mut request = Box::new(build()?);
+    let stamp = Stamp::take(state, op).await?;
+    stamp.apply(state, &mut request, op, values)?;
     tracing::debug!(
         operation = op.id,
         method = %request.method(),
@@ -145,9 +149,6 @@ async fn exchange(
         .and_then(|limit| Instant::now().checked_add(limit));
     let mut attempt = 1;
     loop {
-        let again = (attempt < state.retry.attempts())
-            .then(|| copy_for_retry(&request))
-            .flatten();
         let (outcome, headers, error) = match attempt_once(http, state, request, op, deadline).await
         {
             Ok(answer) if answer.status.as_u16() == op.success => {
@@ -166,7 +167,7 @@ async fn exchange(
                     &answer.headers,
                     &answer.body,
                     outcome.may_repeat(op.idempotent),
-                    clock_skew(signs, &answer),
+                    clock_skew(stamp.credentials.signs(), &answer),
                 );
                 (Some(outcome), Some(answer.headers), Error::Service(error))
             }
@@ -179,7 +180,7 @@ async fn exchange(
             Err(failure) => (failure.outcome, None, failure.error),
         };
         let wait = outcome
-            .filter(|outcome| outcome.may_repeat(op.idempotent))
+            .filter(|outcome| attempt < state.retry.attempts() && outcome.may_repeat(op.idempotent))
             .map(|_| state.retry.backoff(attempt, headers.as_ref()))
             .filter(|wait| {
                 deadline.is_none_or(|deadline| {
@@ -188,86 +189,86 @@ async fn exchange(
                         .is_some_and(|resumed| resumed < deadline)
                 })
             });
-        match (again, wait) {
-            (Some(next), Some(wait)) => {
-                tracing::info!(
-                    operation = op.id,
-                    attempt,
-                    error = %error,
-                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                    "retrying OMS request"
-                );
-                tokio::time::sleep(wait).await;
-                request = Box::new(next);
-                attempt += 1;
-            }
-            _ => return Err(error),
-        }
-    }
-}
-
-/// A copy of `request` to send again, the same bytes; `None` when its body
-/// is a stream, which is sent once. (`reqwest::Request::try_clone` gives
-/// every copy an extension map for its timeout, set or not, and then
-/// replaces it with a copy of the original's: two allocations per call for
-/// nothing. The timeout is the only extension a request built through
-/// reqwest's public API can carry, so it is all that is copied here.)
-fn copy_for_retry(request: &reqwest::Request) -> Option<reqwest::Request> {
-    let body = match request.body() {
-        Some(body) => Some(Bytes::copy_from_slice(body.as_bytes()?).into()),
-        None => None,
-    };
-    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
-    *copy.headers_mut() = request.headers().clone();
-    *copy.version_mut() = request.version();
-    if let Some(&timeout) = request.timeout() {
-        *copy.timeout_mut() = Some(timeout);
-    }
-    *copy.body_mut() = body;
-    Some(copy)
-}
-
-/// Everything checked and added before the first attempt; `true` when the
-/// request is signed (rather than carrying a token).
-async fn prepare(
-    state: &ClientState,
-    request: &mut reqwest::Request,
-    op: &Operation,
-    values: &[String],
-) -> Result<bool, Error> {
-    if let (Some(region), Some(offered)) = (state.region, op.regions)
-        && !op.is_offered_in(region)
-    {
-        return Err(ValidationError::new(
-            "region",
-            format!(
-                "{region} does not offer {}; it is offered in {}",
-                op.id,
-                offered.join(", ")
-            ),
-        )
-        .into());
-    }
-    let body = request.body().and_then(reqwest::Body::as_bytes);
-    op.check_rules(values, request.url(), body)?;
-    op.check_target(&state.base_path, request.url(), values)?;
-    request
-        .headers_mut()
-        .entry(header::USER_AGENT)
-        .or_insert(HeaderValue::from_static(USER_AGENT));
-    let credentials = state.credentials.current().await?;
-    // The client's project id goes where one given with the keys would.
-    if credentials.signs()
-        && credentials.project_id().is_none()
-        && let Some(project_id) = crate::project::known(state)
-    {
-        request.headers_mut().insert(
-            crate::credentials::PROJECT_ID_HEADER,
-            HeaderValue::from_str(project_id).expect("a project id is a header value"),
+        let Some(wait) = wait else {
+            return Err(error);
+        };
+        tracing::info!(
+            operation = op.id,
+            attempt,
+            error = %error,
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "retrying OMS request"
         );
+        tokio::time::sleep(wait).await;
+        request = Box::new(build()?);
+        stamp.apply(state, &mut request, op, values)?;
+        attempt += 1;
     }
-    credentials.authenticate(request, SystemTime::now())?;
-    Ok(credentials.signs())
+}
+
+/// What a request is checked and authenticated with, taken once per
+/// operation so that every attempt carries the same bytes: the credentials
+/// of the moment, the instant of the signature, and the client's project
+/// if it was known then.
+struct Stamp<'s> {
+    credentials: Arc<Credentials>,
+    at: SystemTime,
+    project: Option<&'s ProjectId>,
+}
+
+impl<'s> Stamp<'s> {
+    /// Checks that `op` is offered in the client's region, and takes the
+    /// credentials, the time and the project.
+    async fn take(state: &'s ClientState, op: &Operation) -> Result<Self, Error> {
+        if let (Some(region), Some(offered)) = (state.region, op.regions)
+            && !op.is_offered_in(region)
+        {
+            return Err(ValidationError::new(
+                "region",
+                format!(
+                    "{region} does not offer {}; it is offered in {}",
+                    op.id,
+                    offered.join(", ")
+                ),
+            )
+            .into());
+        }
+        let credentials = state.credentials.current().await?;
+        Ok(Self {
+            credentials,
+            at: SystemTime::now(),
+            project: crate::project::known(state),
+        })
+    }
+
+    /// Checks `request` and adds what every request carries, then its
+    /// authentication, last.
+    fn apply(
+        &self,
+        state: &ClientState,
+        request: &mut reqwest::Request,
+        op: &Operation,
+        values: &[String],
+    ) -> Result<(), Error> {
+        let body = request.body().and_then(reqwest::Body::as_bytes);
+        op.check_rules(values, request.url(), body)?;
+        op.check_target(&state.base_path, request.url(), values)?;
+        request
+            .headers_mut()
+            .entry(header::USER_AGENT)
+            .or_insert(HeaderValue::from_static(USER_AGENT));
+        // The client's project id goes where one given with the keys would.
+        if self.credentials.signs()
+            && self.credentials.project_id().is_none()
+            && let Some(project_id) = self.project
+        {
+            request.headers_mut().insert(
+                crate::credentials::PROJECT_ID_HEADER,
+                HeaderValue::from_str(project_id).expect("a project id is a header value"),
+            );
+        }
+        self.credentials.authenticate(request, self.at)
+    }
 }
 
 /// One attempt, within the attempt timeout and what is left before the
@@ -461,44 +462,4 @@ fn clock_skew(signed: bool, answer: &Answer) -> Option<ClockSkew> {
         Ok(behind) => ClockSkew::Behind(behind),
         Err(ahead) => ClockSkew::Ahead(ahead.duration()),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_retry_copy_is_the_same_request() {
-        let url = url::Url::parse("http://127.0.0.1:1/v2/p/sync-tasks/t/start").unwrap();
-        let mut request = reqwest::Request::new(reqwest::Method::POST, url);
-        request.headers_mut().insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("SDK-HMAC-SHA256 x"),
-        );
-        *request.body_mut() = Some(reqwest::Body::from(r#"{"dst_ak":"a"}"#));
-        *request.timeout_mut() = Some(Duration::from_secs(7));
-        *request.version_mut() = reqwest::Version::HTTP_11;
-
-        let copy = copy_for_retry(&request).expect("a body of bytes is copied");
-        assert_eq!(copy.method(), request.method());
-        assert_eq!(copy.url(), request.url());
-        assert_eq!(copy.headers(), request.headers());
-        assert_eq!(copy.version(), request.version());
-        assert_eq!(copy.timeout(), Some(&Duration::from_secs(7)));
-        assert_eq!(
-            copy.body().and_then(reqwest::Body::as_bytes),
-            Some(&br#"{"dst_ak":"a"}"#[..])
-        );
-    }
-
-    #[test]
-    fn a_streamed_body_is_not_copied() {
-        let url = url::Url::parse("http://127.0.0.1:1/").unwrap();
-        let mut request = reqwest::Request::new(reqwest::Method::PUT, url);
-        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"x"))]);
-        *request.body_mut() = Some(reqwest::Body::wrap_stream(chunks));
-        assert!(copy_for_retry(&request).is_none());
-        *request.body_mut() = None;
-        assert!(copy_for_retry(&request).is_some_and(|copy| copy.body().is_none()));
-    }
 }

@@ -12,21 +12,22 @@
 //! let checked = (move || -> Result<_, crate::Error> { let sync_task_id = sync_task_id?; …; Ok((sync_task_id, body)) })();
 //! Box::pin(async move {
 //!     let project_id = crate::project::project_id(&client.client, &client.inner, project_id).await?;
-//!     let (request, path) = {
-//!         let (sync_task_id, body) = checked?;
-//!         let path = [project_id.to_string(), sync_task_id.to_string()];
+//!     let (sync_task_id, body) = checked?;
+//!     let path = [project_id.to_string(), sync_task_id.to_string()];
+//!     let build = || -> Result<reqwest::Request, crate::Error> {
 //!         let url = crate::dispatch::url(&client.inner, &super::operations::START_SYNC_TASK, &path);
 //!         let request = client.client.post(url)…build()?;
-//!         (request, path)
+//!         Ok(request)
 //!     };
-//!     crate::dispatch::send_empty(&client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path).await
+//!     crate::dispatch::send_empty(&client.client, &client.inner, &build, &super::operations::START_SYNC_TASK, &path).await
 //! })
 //! ```
 //!
-//! The values are checked before the future exists, and the request is
-//! built in a block of its own, so that the boxed future carries neither
-//! the builder nor what the request was built from while it is sent
-//! (errors still come out of the future, in the same order).
+//! The values are checked before the future exists, so that the boxed
+//! future carries the checked values rather than the builder (errors still
+//! come out of the future, in the same order). The dispatcher calls `build`
+//! once per attempt: a retry is built again from the same values instead
+//! of being copied before every first attempt.
 //!
 //! A missing `project_id` is the client's (`crate::project::project_id`).
 //! The URL is built from the spec's path template (each value encoded into
@@ -181,10 +182,9 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
             op.id
         )));
     }
-    // The operation's state (the copy of the request for a retry, the
-    // response being read: about 1.6 kB; the request itself is boxed by the
-    // dispatcher) lives in one box, instead of being carried and moved
-    // through every caller's future.
+    // The operation's state (the values the request is built from, the
+    // request, the response being read) lives in one box, instead of being
+    // carried and moved through every caller's future.
     send.sig.asyncness = None;
     send.sig.output = parse_quote! {
         -> impl ::std::future::Future<
@@ -196,19 +196,20 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
     // Three parts. Before the future: the builder taken apart and its values
     // checked (conversions that cannot wait), so that the future carries the
     // checked values rather than the builder. In the future: the project
-    // (which may ask IAM), then the request built in a block of its own, so
-    // that what it was built from is not kept while it is sent.
+    // (which may ask IAM), then the path values and the function that builds
+    // the request from them, which the dispatcher calls once per attempt.
     let mut before = Vec::new();
     let mut checked = Vec::new();
     let mut names: Vec<syn::Ident> = Vec::new();
     let mut project: Option<Stmt> = None;
+    let mut path: Option<Stmt> = None;
     let mut building = Vec::new();
     let mut dispatch = None;
     for mut statement in std::mem::take(&mut send.block.stmts) {
         match &statement {
             Stmt::Local(local) if binds(local, "url") => {
                 let values = path_values(local, op)?;
-                building.push(parse_quote!(let path = [#(#values),*];));
+                path = Some(parse_quote!(let path = [#(#values),*];));
                 building.push(parse_quote!(
                     let url = crate::dispatch::url(&client.inner, #operation, &path);
                 ));
@@ -232,7 +233,7 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                     quote::quote!(send_json)
                 };
                 dispatch = Some(parse_quote!(
-                    crate::dispatch::#call(&client.client, &client.inner, request, #operation, &path).await
+                    crate::dispatch::#call(&client.client, &client.inner, &build, #operation, &path).await
                 ));
                 break;
             }
@@ -260,6 +261,8 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
     }
     let dispatch: Expr =
         dispatch.ok_or_else(|| Error::Spec(format!("{}: send builds no request", op.id)))?;
+    let path = path.ok_or_else(|| Error::Spec(format!("{}: send builds no URL", op.id)))?;
+    let mut unpacked: Option<Stmt> = None;
     if !checked.is_empty() {
         before.push(parse_quote!(
             let checked = (move || -> ::std::result::Result<_, crate::Error> {
@@ -267,15 +270,17 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                 Ok((#(#names,)*))
             })();
         ));
-        building.insert(0, parse_quote!(let (#(#names,)*) = checked?;));
+        unpacked = Some(parse_quote!(let (#(#names,)*) = checked?;));
     }
     send.block = parse_quote!({
         #(#before)*
         ::std::boxed::Box::pin(async move {
             #project
-            let (request, path) = {
+            #unpacked
+            #path
+            let build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 #(#building)*
-                (request, path)
+                Ok(request)
             };
             #dispatch
         })
@@ -531,7 +536,9 @@ mod tests {
             "let project_id = crate::project::project_id( &client.client, &client.inner, project_id, ) .await?;",
             "let path = [project_id.to_string(), sync_task_id.to_string()];",
             "crate::dispatch::url( &client.inner, &super::operations::START_SYNC_TASK, &path, );",
-            "crate::dispatch::send_empty( &client.client, &client.inner, request, &super::operations::START_SYNC_TASK, &path, ) .await",
+            "let build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {",
+            "Ok(request) };",
+            "crate::dispatch::send_empty( &client.client, &client.inner, &build, &super::operations::START_SYNC_TASK, &path, ) .await",
         ] {
             assert!(
                 squeezed.contains(expected),

@@ -78,6 +78,36 @@ async fn a_busy_gateway_is_retried_with_the_same_signed_request() {
 }
 
 #[tokio::test]
+async fn a_retry_a_second_later_is_the_first_attempt_byte_for_byte() {
+    // `Retry-After: 1` puts the second attempt in another second, where a
+    // request signed again would carry another date and signature.
+    let seen = AtomicUsize::new(0);
+    let server = CannedServer::answering(move |_| {
+        if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+            Canned::new(429, r#"{"error_code":"APIGW.0308","error_msg":"busy"}"#)
+                .header("Retry-After", "1")
+        } else {
+            Canned::new(200, "")
+        }
+    })
+    .await;
+    let client = Client::builder()
+        .endpoint(server.url())
+        .credentials(Credentials::access_key("AK", "sk").unwrap())
+        .retry(RetryConfig::new().max_backoff(Duration::from_secs(2)))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    start(&client).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].target, requests[0].target);
+    assert_eq!(requests[1].headers, requests[0].headers);
+    assert_eq!(requests[1].body, requests[0].body);
+}
+
+#[tokio::test]
 async fn a_state_transition_is_not_repeated_after_a_gateway_error() {
     let server = failing(503, 1, "").await;
     let error = start(&client(&server, RetryConfig::new()))
