@@ -247,6 +247,7 @@ impl Spec {
             .ok_or_else(|| Error::Spec(format!("{id} has no success response")))?;
         let mut rules = Vec::new();
         let mut path_params = Vec::new();
+        let mut text_params = Vec::new();
         for parameter in &operation.parameters {
             let parameter = self
                 .parameter(parameter)
@@ -270,6 +271,9 @@ impl Spec {
             };
             if let Some(schema) = self.resolve(schema) {
                 self.walk(&format!("{id}.{}", data.name), schema, facts)?;
+                if matches!(location, Location::Path) && is_text(schema) {
+                    text_params.push(data.name.clone());
+                }
                 if let Some(check) = check_of(schema) {
                     rules.push(Rule {
                         location,
@@ -316,6 +320,7 @@ impl Spec {
             success,
             response_body,
             rules,
+            text_params,
         })
     }
 
@@ -523,6 +528,10 @@ pub(crate) struct OperationFacts {
     pub success: u16,
     pub response_body: bool,
     pub rules: Vec<Rule>,
+    /// The path parameters whose type is text (a string without an
+    /// `enum`: `String` or a newtype of it), which go into the URL as they
+    /// are rather than formatted.
+    pub text_params: Vec<String>,
 }
 
 impl OperationFacts {
@@ -539,6 +548,12 @@ impl OperationFacts {
 pub(crate) enum Segment {
     Literal(String),
     Param(String),
+}
+
+/// Whether `schema` is a string without an `enum`: a `String` or a newtype
+/// of one in the generated code, never an enum.
+fn is_text(schema: &Schema) -> bool {
+    matches!(&schema.schema_kind, SchemaKind::Type(Type::String(string)) if string.enumeration.is_empty())
 }
 
 fn template(path: &str) -> Vec<Segment> {

@@ -13,7 +13,7 @@
 //! Box::pin(async move {
 //!     let project_id = crate::project::project_id(&client.client, &client.inner, project_id).await?;
 //!     let (sync_task_id, body) = checked?;
-//!     let path = [project_id.to_string(), sync_task_id.to_string()];
+//!     let path = [String::from(project_id), String::from(sync_task_id)];
 //!     let build = || -> Result<reqwest::Request, crate::Error> {
 //!         let url = crate::dispatch::url(&client.inner, &super::operations::START_SYNC_TASK, &path);
 //!         let request = client.client.post(url)…build()?;
@@ -30,6 +30,7 @@
 //! of being copied before every first attempt.
 //!
 //! A missing `project_id` is the client's (`crate::project::project_id`).
+//! Path values that are text are moved into `path`, numbers formatted.
 //! The URL is built from the spec's path template (each value encoded into
 //! one segment), and the dispatcher checks the built request against the
 //! same template before anything is signed or sent. progenitor's
@@ -384,7 +385,13 @@ fn path_values(local: &syn::Local, op: &OperationFacts) -> Result<Vec<Expr>, Err
                     op.id
                 )));
             }
-            Ok(Expr::MethodCall(to_string.clone()))
+            // Text is moved into the URL; anything else (a number) is
+            // formatted.
+            Ok(if op.text_params.iter().any(|text| text == param) {
+                parse_quote!(::std::string::String::from(#value))
+            } else {
+                Expr::MethodCall(to_string.clone())
+            })
         })
         .collect()
 }
@@ -480,6 +487,7 @@ mod tests {
             success: 200,
             response_body: false,
             rules: Vec::<Rule>::new(),
+            text_params: vec!["project_id".to_owned(), "sync_task_id".to_owned()],
         }
     }
 
@@ -534,7 +542,7 @@ mod tests {
             "-> impl ::std::future::Future< Output = ::std::result::Result<ResponseValue<()>, crate::Error>, > + 'a",
             "::std::boxed::Box::pin(async move {",
             "let project_id = crate::project::project_id( &client.client, &client.inner, project_id, ) .await?;",
-            "let path = [project_id.to_string(), sync_task_id.to_string()];",
+            "let path = [ ::std::string::String::from(project_id), ::std::string::String::from(sync_task_id), ];",
             "crate::dispatch::url( &client.inner, &super::operations::START_SYNC_TASK, &path, );",
             "let build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {",
             "Ok(request) };",
