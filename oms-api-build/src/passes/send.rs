@@ -566,6 +566,23 @@ mod tests {
     }
 
     #[test]
+    fn moves_text_path_values_and_formats_the_others() {
+        // As if `sync_task_id` were a number in the spec.
+        let mut op = start_sync_task();
+        op.text_params.retain(|name| name != "sync_task_id");
+        let mut send = progenitor_send();
+        rewrite_send(&mut send, &op).unwrap();
+        let code = prettyplease::unparse(&parse_quote!(impl X { #send }));
+        let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        let expected =
+            "let path = [ ::std::string::String::from(project_id), sync_task_id.to_string(), ];";
+        assert!(
+            squeezed.contains(expected),
+            "missing {expected} in {squeezed}"
+        );
+    }
+
+    #[test]
     fn a_response_type_that_disagrees_with_the_spec_is_an_error() {
         let mut op = start_sync_task();
         op.response_body = true;
