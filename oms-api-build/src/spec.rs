@@ -528,9 +528,8 @@ pub(crate) struct OperationFacts {
     pub success: u16,
     pub response_body: bool,
     pub rules: Vec<Rule>,
-    /// The path parameters whose type is text (a string without an
-    /// `enum`: `String` or a newtype of it), which go into the URL as they
-    /// are rather than formatted.
+    /// The path parameters whose type is text (see [`is_text`]): their
+    /// values are moved into the URL's values rather than formatted.
     pub text_params: Vec<String>,
 }
 
@@ -550,10 +549,16 @@ pub(crate) enum Segment {
     Param(String),
 }
 
-/// Whether `schema` is a string without an `enum`: a `String` or a newtype
-/// of one in the generated code, never an enum.
+/// Whether `schema` is a string without an `enum` or a `format`: a `String`
+/// or a newtype of one in the generated code, never an enum, a date or a
+/// UUID.
 fn is_text(schema: &Schema) -> bool {
-    matches!(&schema.schema_kind, SchemaKind::Type(Type::String(string)) if string.enumeration.is_empty())
+    matches!(
+        &schema.schema_kind,
+        SchemaKind::Type(Type::String(string))
+            if string.enumeration.is_empty()
+                && matches!(string.format, openapiv3::VariantOrUnknownOrEmpty::Empty)
+    )
 }
 
 fn template(path: &str) -> Vec<Segment> {
