@@ -531,13 +531,19 @@ mod tests {
         );
     }
 
+    /// progenitor's `send` rewritten for `op`, its whitespace squeezed to
+    /// single spaces.
+    fn rewritten(op: &OperationFacts) -> String {
+        let mut send = progenitor_send();
+        rewrite_send(&mut send, op).unwrap();
+        let code = prettyplease::unparse(&parse_quote!(impl X { #send }));
+        code.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     #[test]
     fn hands_the_request_to_the_dispatcher_and_drops_api_version() {
         let op = start_sync_task();
-        let mut send = progenitor_send();
-        rewrite_send(&mut send, &op).unwrap();
-        let code = prettyplease::unparse(&parse_quote!(impl X { #send }));
-        let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        let squeezed = rewritten(&op);
         for expected in [
             "-> impl ::std::future::Future< Output = ::std::result::Result<ResponseValue<()>, crate::Error>, > + 'a",
             "::std::boxed::Box::pin(async move {",
@@ -570,10 +576,7 @@ mod tests {
         // As if `sync_task_id` were a number in the spec.
         let mut op = start_sync_task();
         op.text_params.retain(|name| name != "sync_task_id");
-        let mut send = progenitor_send();
-        rewrite_send(&mut send, &op).unwrap();
-        let code = prettyplease::unparse(&parse_quote!(impl X { #send }));
-        let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        let squeezed = rewritten(&op);
         let expected =
             "let path = [ ::std::string::String::from(project_id), sync_task_id.to_string(), ];";
         assert!(
