@@ -8,7 +8,10 @@
 //! in blocks of four (`a b b a`, then `b a a b`) so that neither the order
 //! nor a drift of the machine favours one; a ratio is the median of the
 //! blocks' ratios, shown with an interval that holds it with 95 %
-//! confidence, and absolute figures are medians of blocks.
+//! confidence, and absolute figures are medians of blocks. Each level's
+//! line ends with the share of the machine's CPU time the hypervisor gave
+//! to other guests meanwhile (Linux's steal time): a contended machine
+//! moves the ratios, and says so there.
 //!
 //! ```text
 //! cargo bench -p oms-api --bench throughput              # 6 blocks per level
@@ -391,6 +394,22 @@ fn cpu_time() -> Duration {
     time(usage.ru_utime) + time(usage.ru_stime)
 }
 
+/// The CPU time the hypervisor stole from this machine and all its CPU
+/// time, in clock ticks since boot (the first line of Linux's
+/// `/proc/stat`); `None` where there is no such file.
+fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    // user nice system idle iowait irq softirq steal (guest time is
+    // already counted in user and nice).
+    let ticks = line
+        .split_whitespace()
+        .take(8)
+        .map(|t| t.parse::<u64>().ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some((*ticks.get(7)?, ticks.iter().sum()))
+}
+
 /// Calls for about `seconds` from `concurrency` tasks at once.
 async fn round<C: Caller>(caller: &Arc<C>, concurrency: usize, seconds: f64) -> Round {
     // Warm the connections up first, outside the measurement.
@@ -535,14 +554,16 @@ async fn compare<A: Caller, B: Caller>(
 ) {
     let (a, b) = (Arc::new(a), Arc::new(b));
     println!(
-        "{:>11} | {:>34} | {:>32} | {:>22} | {:>17}",
+        "{:>11} | {:>34} | {:>32} | {:>22} | {:>17} | {:>7}",
         "concurrency",
         format!("calls/s {} / {} (95 %)", names[0], names[1]),
         "CPU µs/call (95 %)",
         "allocations/call",
-        "kB/call"
+        "kB/call",
+        "steal"
     );
     for &concurrency in levels {
+        let ticks = machine_ticks();
         let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
         for block in 0..blocks {
             let (mut x, mut y) = (Round::default(), Round::default());
@@ -570,8 +591,20 @@ async fn compare<A: Caller, B: Caller>(
         let bytes = show(Round::kilobytes_per_call);
         let ratio =
             |(median, low, high): (f64, f64, f64)| format!("{median:.2}× ({low:.2}–{high:.2})");
+        // The share of the machine's time the hypervisor gave to other
+        // guests while this level ran: figures taken with more than a few
+        // percent stolen are a contended machine's.
+        let steal = match (ticks, machine_ticks()) {
+            (Some((steal, total)), Some((steal_now, total_now))) if total_now > total => {
+                format!(
+                    "{:.1} %",
+                    steal_now.saturating_sub(steal) as f64 * 100.0 / (total_now - total) as f64
+                )
+            }
+            _ => "–".to_owned(),
+        };
         println!(
-            "{concurrency:>11} | {:>7.0} / {:>7.0} {:>16} | {:>5.1} / {:>5.1} {:>18} | {:>6.1} / {:>6.1} {:>5.2}× | {:>4.1} / {:>4.1} {:>4.2}×",
+            "{concurrency:>11} | {:>7.0} / {:>7.0} {:>16} | {:>5.1} / {:>5.1} {:>18} | {:>6.1} / {:>6.1} {:>5.2}× | {:>4.1} / {:>4.1} {:>4.2}× | {steal:>7}",
             calls.0,
             calls.1,
             ratio(calls.2),
