@@ -129,7 +129,8 @@ fn a_new_operation_gets_its_table_entry_from_the_spec_alone() {
         );
     }
     // The operation is sent through the dispatcher, its pattern in words.
-    assert!(code.contains("crate::dispatch::send_empty("));
+    assert!(code.contains("crate::dispatch::Call::start("));
+    assert!(code.contains("call.send_empty(&build, &path)"));
     assert!(code.contains("must be lower-case letters"));
     assert!(!code.contains("doesn't match pattern"));
 }

@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use crate::Client;
 use crate::credentials::chain::{Link, LinkSource};
-use crate::credentials::provider::{Clock, CredentialsCache};
+use crate::credentials::provider::{Clock, CredentialSource, CredentialsCache};
 use crate::credentials::{
     Credentials, CredentialsChain, DEFAULT_REFRESH_AHEAD, Environment, ProvideCredentials,
 };
 use crate::endpoint::{self, Endpoint, Region};
-use crate::error::{Error, ValidationError};
+use crate::error::{Error, Peer, Service, ValidationError};
 use crate::project::{Discovery, IAM_ENDPOINT_VAR, ProjectSource, default_iam_endpoint};
 use crate::retry::RetryConfig;
-use crate::state::{ClientState, CredentialSource, Origins};
+use crate::state::{ClientState, Origins};
 use crate::types::ProjectId;
 
 /// The default time allowed to open a connection.
@@ -243,10 +243,12 @@ impl ClientBuilder {
         let (endpoint, endpoint_origin) =
             endpoint::resolve(self.endpoint, self.region, &environment)?;
         let settings = self.provider.unwrap_or_default();
+        let attempt_timeout = self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT);
         let provided = |provider: Arc<dyn ProvideCredentials>| {
             CredentialSource::Provided(Arc::new(CredentialsCache::new(
                 provider,
                 settings.refresh_ahead.unwrap_or(DEFAULT_REFRESH_AHEAD),
+                attempt_timeout,
                 settings
                     .clock
                     .clone()
@@ -339,7 +341,7 @@ impl ClientBuilder {
             // resend it after an HTTP/2 refusal; even its `never()` copies.
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
-            .map_err(Error::Transport)?;
+            .map_err(|e| ValidationError::new("http_client", format!("cannot be built: {e}")))?;
         let origins = Origins {
             credentials: link.origin,
             project: project_origin,
@@ -349,7 +351,7 @@ impl ClientBuilder {
             credentials,
             retry: self.retry.unwrap_or_default(),
             connect_timeout,
-            attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
+            attempt_timeout,
             operation_timeout: self
                 .operation_timeout
                 .unwrap_or(Some(DEFAULT_OPERATION_TIMEOUT)),
@@ -357,6 +359,7 @@ impl ClientBuilder {
             region: self.region.map(Region::id),
             base_url: endpoint.url().clone(),
             base_path: endpoint.path().to_owned(),
+            peer: Peer::new(Service::Oms, endpoint.url()),
             project,
             origins: Arc::new(origins),
         };
@@ -414,7 +417,7 @@ impl Client {
             ProjectSource::Discover(_) => format!(
                 "{} ({})",
                 origins.project,
-                if crate::project::known(&self.inner).is_some() {
+                if self.inner.project.known().is_some() {
                     "found"
                 } else {
                     "not asked yet"

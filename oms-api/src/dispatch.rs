@@ -26,26 +26,25 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use percent_encoding::utf8_percent_encode;
 use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
-use tokio::time::Instant;
 
 use crate::credentials::Credentials;
+use crate::deadline::Deadline;
 use crate::error::{
     ClockSkew, Error, TimeoutError, TimeoutKind, ValidationError, header_request_id, service_error,
 };
+use crate::http::{USER_AGENT, read_capped, refused_unprocessed};
 use crate::operation::{Operation, Segment};
+use crate::project::IamAccess;
 use crate::retry::Outcome;
 use crate::signer::UNRESERVED;
 use crate::state::ClientState;
 use crate::types::ProjectId;
-
-/// The `User-Agent` of every request: this crate's name and version.
-pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
 
 /// How much of an error response's body is read: enough for any error the
 /// service sends; the rest is not read.
@@ -83,35 +82,79 @@ pub(crate) fn url(state: &ClientState, op: &Operation, values: &[String]) -> url
 /// the same request each time.
 pub(crate) type Build<'a> = dyn Fn() -> Result<reqwest::Request, Error> + Sync + 'a;
 
-/// Sends the request `build` makes for `op` and decodes the JSON body of
-/// its success.
-pub(crate) async fn send_json<T: DeserializeOwned>(
-    http: &reqwest::Client,
-    state: &ClientState,
-    build: &Build<'_>,
+/// One call of an operation, from the moment it starts: its deadline (the
+/// operation timeout from now) covers the wait for the project id, for
+/// credentials, every attempt and every wait between them.
+pub(crate) struct Call<'a> {
+    http: &'a reqwest::Client,
+    state: &'a ClientState,
     op: &'static Operation,
-    values: &[String],
-) -> Result<ResponseValue<T>, Error> {
-    let answer = exchange(http, state, build, op, values).await?;
-    match serde_json::from_slice(&answer.body) {
-        Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
-        Err(source) => Err(Error::InvalidResponse {
-            request_id: header_request_id(&answer.headers),
-            source,
-        }),
-    }
+    deadline: Deadline,
 }
 
-/// Sends the request `build` makes for `op`, whose success has no body.
-pub(crate) async fn send_empty(
-    http: &reqwest::Client,
-    state: &ClientState,
-    build: &Build<'_>,
-    op: &'static Operation,
-    values: &[String],
-) -> Result<ResponseValue<()>, Error> {
-    let answer = exchange(http, state, build, op, values).await?;
-    Ok(ResponseValue::new((), answer.status, answer.headers))
+impl<'a> Call<'a> {
+    /// Starts a call of `op`: its deadline counts from now.
+    pub(crate) fn start(
+        http: &'a reqwest::Client,
+        state: &'a ClientState,
+        op: &'static Operation,
+    ) -> Self {
+        Self {
+            http,
+            state,
+            op,
+            deadline: Deadline::after(state.operation_timeout),
+        }
+    }
+
+    /// The project id of the call: `given`, else the client's (which may
+    /// ask IAM), once the operation is known to be offered in the client's
+    /// region.
+    pub(crate) async fn project_id(
+        &self,
+        given: Result<ProjectId, ValidationError>,
+    ) -> Result<ProjectId, Error> {
+        check_region(self.state, self.op)?;
+        let access = IamAccess {
+            http: self.http,
+            credentials: &self.state.credentials,
+            connect_timeout: self.state.connect_timeout,
+            attempt_timeout: self.state.attempt_timeout,
+        };
+        self.state
+            .project
+            .project_id(given, access, &self.deadline)
+            .await
+    }
+
+    /// Sends the request `build` makes and decodes the JSON body of its
+    /// success.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        self,
+        build: &Build<'_>,
+        values: &[String],
+    ) -> Result<ResponseValue<T>, Error> {
+        let state = self.state;
+        let answer = exchange(&self, build, values).await?;
+        match serde_json::from_slice(&answer.body) {
+            Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
+            Err(source) => Err(Error::InvalidResponse {
+                request_id: header_request_id(&answer.headers),
+                peer: state.peer.clone(),
+                source: Arc::new(source),
+            }),
+        }
+    }
+
+    /// Sends the request `build` makes, whose success has no body.
+    pub(crate) async fn send_empty(
+        self,
+        build: &Build<'_>,
+        values: &[String],
+    ) -> Result<ResponseValue<()>, Error> {
+        let answer = exchange(&self, build, values).await?;
+        Ok(ResponseValue::new((), answer.status, answer.headers))
+    }
 }
 
 /// A response read within its limit.
@@ -128,15 +171,16 @@ struct Failure {
     error: Error,
 }
 
-async fn exchange(
-    http: &reqwest::Client,
-    state: &ClientState,
-    build: &Build<'_>,
-    op: &'static Operation,
-    values: &[String],
-) -> Result<Answer, Error> {
+async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Result<Answer, Error> {
+    let Call {
+        http,
+        state,
+        op,
+        deadline,
+    } = call;
+    let (state, op) = (*state, *op);
     let mut request = Box::new(build()?);
-    let stamp = Stamp::take(state, op).await?;
+    let stamp = Stamp::take(state, op, deadline).await?;
     stamp.apply(state, &mut request, op, values)?;
     tracing::debug!(
         operation = op.id,
@@ -144,9 +188,6 @@ async fn exchange(
         path = request.url().path(),
         "sending OMS request"
     );
-    let deadline = state
-        .operation_timeout
-        .and_then(|limit| Instant::now().checked_add(limit));
     let mut attempt = 1;
     loop {
         let (outcome, headers, error) = match attempt_once(http, state, request, op, deadline).await
@@ -163,6 +204,7 @@ async fn exchange(
             Ok(answer) if answer.status.is_client_error() || answer.status.is_server_error() => {
                 let outcome = Outcome::Status(answer.status);
                 let error = service_error(
+                    &state.peer,
                     answer.status,
                     &answer.headers,
                     &answer.body,
@@ -175,6 +217,7 @@ async fn exchange(
                 return Err(Error::UnexpectedStatus {
                     status: answer.status,
                     request_id: header_request_id(&answer.headers),
+                    peer: state.peer.clone(),
                 });
             }
             Err(failure) => (failure.outcome, None, failure.error),
@@ -182,13 +225,7 @@ async fn exchange(
         let wait = outcome
             .filter(|outcome| attempt < state.retry.attempts() && outcome.may_repeat(op.idempotent))
             .map(|_| state.retry.backoff(attempt, headers.as_ref()))
-            .filter(|wait| {
-                deadline.is_none_or(|deadline| {
-                    Instant::now()
-                        .checked_add(*wait)
-                        .is_some_and(|resumed| resumed < deadline)
-                })
-            });
+            .filter(|wait| deadline.allows(*wait));
         let Some(wait) = wait else {
             return Err(error);
         };
@@ -206,6 +243,24 @@ async fn exchange(
     }
 }
 
+/// Refuses `op` when the client's region does not offer it.
+fn check_region(state: &ClientState, op: &Operation) -> Result<(), Error> {
+    if let (Some(region), Some(offered)) = (state.region, op.regions)
+        && !op.is_offered_in(region)
+    {
+        return Err(ValidationError::new(
+            "region",
+            format!(
+                "{region} does not offer {}; it is offered in {}",
+                op.id,
+                offered.join(", ")
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// What a request is checked and authenticated with, taken once per
 /// operation so that every attempt carries the same bytes: the credentials
 /// of the moment, the instant of the signature, and the client's project
@@ -218,26 +273,19 @@ struct Stamp<'s> {
 
 impl<'s> Stamp<'s> {
     /// Checks that `op` is offered in the client's region, and takes the
-    /// credentials, the time and the project.
-    async fn take(state: &'s ClientState, op: &Operation) -> Result<Self, Error> {
-        if let (Some(region), Some(offered)) = (state.region, op.regions)
-            && !op.is_offered_in(region)
-        {
-            return Err(ValidationError::new(
-                "region",
-                format!(
-                    "{region} does not offer {}; it is offered in {}",
-                    op.id,
-                    offered.join(", ")
-                ),
-            )
-            .into());
-        }
-        let credentials = state.credentials.current().await?;
+    /// credentials (waiting for them at most until `deadline`), the time
+    /// and the project.
+    async fn take(
+        state: &'s ClientState,
+        op: &Operation,
+        deadline: &Deadline,
+    ) -> Result<Self, Error> {
+        check_region(state, op)?;
+        let credentials = state.credentials.current(deadline).await?;
         Ok(Self {
             credentials,
             at: SystemTime::now(),
-            project: crate::project::known(state),
+            project: state.project.known(),
         })
     }
 
@@ -278,9 +326,9 @@ async fn attempt_once(
     state: &ClientState,
     request: Box<reqwest::Request>,
     op: &Operation,
-    deadline: Option<Instant>,
+    deadline: &Deadline,
 ) -> Result<Answer, Failure> {
-    let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+    let left = deadline.left();
     let (limit, kind) = match left {
         Some(left) if left < state.attempt_timeout => (left, TimeoutKind::Operation),
         _ => (state.attempt_timeout, TimeoutKind::Attempt),
@@ -300,6 +348,7 @@ async fn attempt_once(
                     limit: state.max_response_body,
                     status,
                     request_id: header_request_id(&headers),
+                    peer: state.peer.clone(),
                 },
             };
             if response
@@ -334,106 +383,40 @@ async fn attempt_once(
         Err(_) => Err(match kind {
             TimeoutKind::Operation => Failure {
                 outcome: None,
-                error: TimeoutError::new(
-                    TimeoutKind::Operation,
-                    state.operation_timeout.unwrap_or(limit),
-                    false,
-                )
-                .into(),
+                error: deadline.expired(Some(&state.peer)),
             },
             _ => Failure {
                 outcome: Some(Outcome::TimedOut),
-                error: TimeoutError::new(TimeoutKind::Attempt, limit, op.idempotent).into(),
+                error: TimeoutError::new(TimeoutKind::Attempt, limit, op.idempotent, &state.peer)
+                    .into(),
             },
         }),
     }
 }
 
 fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error) -> Failure {
-    if error.is_connect() && error.is_timeout() {
-        Failure {
-            outcome: Some(Outcome::NotConnected),
-            error: TimeoutError::new(TimeoutKind::Connect, state.connect_timeout, true).into(),
-        }
-    } else if error.is_connect() {
-        Failure {
-            outcome: Some(Outcome::NotConnected),
-            error: Error::Connect(error),
-        }
+    let outcome = if error.is_connect() {
+        Outcome::NotConnected
     } else if refused_unprocessed(&error) {
-        Failure {
-            outcome: Some(Outcome::Refused),
-            error: Error::Transport(error),
-        }
+        Outcome::Refused
     } else if error.is_timeout() {
-        Failure {
-            outcome: Some(Outcome::TimedOut),
-            error: TimeoutError::new(TimeoutKind::Attempt, state.attempt_timeout, op.idempotent)
-                .into(),
-        }
+        Outcome::TimedOut
     } else {
-        Failure {
-            outcome: Some(Outcome::Lost),
-            error: Error::Transport(error),
-        }
-    }
-}
-
-/// Whether an HTTP/2 server refused the request without processing it: a
-/// `REFUSED_STREAM` reset, or a graceful `GOAWAY` (`NO_ERROR`) that did not
-/// take it (RFC 9113 §8.7). reqwest's own retry of these is turned off
-/// (it would keep a second copy of every request); the dispatcher repeats
-/// them from its copy.
-pub(crate) fn refused_unprocessed(error: &reqwest::Error) -> bool {
-    let mut cause = std::error::Error::source(error);
-    while let Some(current) = cause {
-        if let Some(h2) = current.downcast_ref::<h2::Error>() {
-            return h2.is_remote()
-                && match h2.reason() {
-                    Some(h2::Reason::REFUSED_STREAM) => h2.is_reset(),
-                    Some(h2::Reason::NO_ERROR) => h2.is_go_away(),
-                    _ => false,
-                };
-        }
-        cause = current.source();
-    }
-    false
-}
-
-/// Reads at most `limit` bytes of `response`'s body; `false` when there
-/// was more (which is not read). One chunk is kept without copying.
-pub(crate) async fn read_capped(
-    response: &mut reqwest::Response,
-    limit: u64,
-) -> reqwest::Result<(Bytes, bool)> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let mut first: Option<Bytes> = None;
-    let mut rest = BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
-        let held = first.as_ref().map_or(0, Bytes::len) + rest.len();
-        let room = limit - held;
-        let fits = chunk.len() <= room;
-        let chunk = if fits { chunk } else { chunk.slice(..room) };
-        match first.take() {
-            None if rest.is_empty() => first = Some(chunk),
-            held_first => {
-                if let Some(held_first) = held_first {
-                    rest.extend_from_slice(&held_first);
-                }
-                rest.extend_from_slice(&chunk);
-            }
-        }
-        if !fits {
-            return Ok((collect(first, rest), false));
-        }
-    }
-    Ok((collect(first, rest), true))
-}
-
-fn collect(first: Option<Bytes>, rest: BytesMut) -> Bytes {
-    match first {
-        Some(first) => first,
-        None => rest.freeze(),
+        Outcome::Lost
+    };
+    let error = match outcome {
+        Outcome::TimedOut => TimeoutError::new(
+            TimeoutKind::Attempt,
+            state.attempt_timeout,
+            op.idempotent,
+            &state.peer,
+        )
+        .into(),
+        _ => Error::transport(&state.peer, error, state.connect_timeout),
+    };
+    Failure {
+        outcome: Some(outcome),
+        error,
     }
 }
 

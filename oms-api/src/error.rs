@@ -10,6 +10,7 @@
 use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -18,8 +19,122 @@ use reqwest::header::HeaderMap;
 /// The response header that carries the request id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// Everything that can go wrong when calling OMS.
-#[derive(Debug, thiserror::Error)]
+/// A service the client talks to: OMS, and the two it may ask before
+/// (IAM for the project id, the ECS metadata service for temporary keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// OMS, through its API gateway.
+    Oms,
+    /// IAM, asked for the project id of operations that leave it out.
+    Iam,
+    /// The ECS metadata service, asked for temporary keys.
+    Metadata,
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Service::Oms => "OMS",
+            Service::Iam => "IAM",
+            Service::Metadata => "the ECS metadata service",
+        })
+    }
+}
+
+/// The service a request went to and its host (`host` or `host:port`):
+/// what an error names, so that a failure of IAM or of the metadata
+/// service does not read as one of OMS. Made once per client and shared
+/// by its errors.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Peer(Arc<PeerInner>);
+
+#[derive(PartialEq, Eq)]
+struct PeerInner {
+    service: Service,
+    host: Box<str>,
+}
+
+impl Peer {
+    /// `service` at `url`'s host and port (when not the scheme's).
+    pub(crate) fn new(service: Service, url: &url::Url) -> Self {
+        let host = url.host_str().unwrap_or_default();
+        let host = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        Self(Arc::new(PeerInner {
+            service,
+            host: host.into(),
+        }))
+    }
+
+    /// The service.
+    pub fn service(&self) -> Service {
+        self.0.service
+    }
+
+    /// Its host, with the port when the URL gave one.
+    pub fn host(&self) -> &str {
+        &self.0.host
+    }
+}
+
+impl fmt::Debug for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Peer")
+            .field("service", &self.0.service)
+            .field("host", &self.0.host)
+            .finish()
+    }
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at {}", self.0.service, self.0.host)
+    }
+}
+
+/// A failure of the HTTP exchange with a service: no connection, or one
+/// lost. It reads as the HTTP client's error; [`peer`](Self::peer) says
+/// which service and host it was talking to.
+#[derive(Debug, Clone)]
+pub struct TransportError {
+    peer: Peer,
+    error: Arc<reqwest::Error>,
+}
+
+impl TransportError {
+    /// The service and host the request went to.
+    pub fn peer(&self) -> &Peer {
+        &self.peer
+    }
+
+    /// The HTTP client's error.
+    pub fn reqwest_error(&self) -> &reqwest::Error {
+        &self.error
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+/// Everything that can go wrong when calling OMS (and, before it, IAM or
+/// the ECS metadata service: [`Error::service`] says which).
+///
+/// Errors are cheap to clone (what they share with the HTTP client is
+/// reference-counted), so that the one failure of a lookup many calls wait
+/// on reaches each of them.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// An input broke a rule of the spec; nothing was sent.
@@ -31,20 +146,20 @@ pub enum Error {
     /// The request could not be signed; nothing was sent.
     #[error("cannot sign the request: {0}")]
     Signing(#[from] SigningError),
-    /// No connection could be made to the endpoint.
-    #[error("cannot connect to the OMS endpoint")]
-    Connect(#[source] reqwest::Error),
+    /// No connection could be made to the service.
+    #[error("cannot connect to {}", .0.peer)]
+    Connect(#[source] TransportError),
     /// A connection, an attempt or the whole operation took longer than
     /// allowed.
     #[error(transparent)]
     Timeout(#[from] TimeoutError),
     /// Another failure while sending the request or reading the response.
-    #[error("the request to OMS failed in transport")]
-    Transport(#[source] reqwest::Error),
+    #[error("the request to {} failed in transport", .0.peer)]
+    Transport(#[source] TransportError),
     /// The response body was larger than the client accepts
     /// ([`ClientBuilder::max_response_body`](crate::ClientBuilder::max_response_body));
     /// the rest of it was not read.
-    #[error("the response from OMS (HTTP {status}) is larger than the {limit} bytes allowed{}", RequestIdSuffix(request_id.as_deref()))]
+    #[error("the response from {peer} (HTTP {status}) is larger than the {limit} bytes allowed{}", RequestIdSuffix(request_id.as_deref()))]
     ResponseTooLarge {
         /// The limit, in bytes.
         limit: u64,
@@ -52,19 +167,23 @@ pub enum Error {
         status: StatusCode,
         /// The request id, when the response had one.
         request_id: Option<String>,
+        /// Who answered.
+        peer: Peer,
     },
-    /// OMS or its API gateway answered with an error.
+    /// A service answered with an error.
     #[error(transparent)]
     Service(#[from] ServiceError),
     /// A response whose status the spec does not describe (1xx, 3xx, or a
     /// success status other than the documented one). Redirects are never
     /// followed.
-    #[error("unexpected HTTP status {status} from OMS{}", RequestIdSuffix(request_id.as_deref()))]
+    #[error("unexpected HTTP status {status} from {peer}{}", RequestIdSuffix(request_id.as_deref()))]
     UnexpectedStatus {
         /// The HTTP status.
         status: StatusCode,
         /// The request id, when the response had one.
         request_id: Option<String>,
+        /// Who answered.
+        peer: Peer,
     },
     /// A listing could not be completed: the service announced more items
     /// than the API's offsets reach, or repeated a page.
@@ -76,13 +195,15 @@ pub enum Error {
     #[error(transparent)]
     Wait(#[from] WaitError),
     /// A success response whose body does not match the spec.
-    #[error("cannot decode the response from OMS{}", RequestIdSuffix(request_id.as_deref()))]
+    #[error("cannot decode the response from {peer}{}", RequestIdSuffix(request_id.as_deref()))]
     InvalidResponse {
         /// The request id, when the response had one.
         request_id: Option<String>,
+        /// Who answered.
+        peer: Peer,
         /// Why it does not decode.
         #[source]
-        source: serde_json::Error,
+        source: Arc<serde_json::Error>,
     },
 }
 
@@ -110,6 +231,32 @@ impl Error {
         }
     }
 
+    /// The service and host that failed, for an error of the exchange with
+    /// one (a connection, a timeout, an answer) or of what it answered.
+    pub fn peer(&self) -> Option<&Peer> {
+        match self {
+            Error::Connect(e) | Error::Transport(e) => Some(&e.peer),
+            Error::Timeout(e) => e.peer.as_ref(),
+            Error::Service(e) => Some(&e.peer),
+            Error::Config(e) => e.peer.as_ref(),
+            Error::ResponseTooLarge { peer, .. }
+            | Error::UnexpectedStatus { peer, .. }
+            | Error::InvalidResponse { peer, .. } => Some(peer),
+            _ => None,
+        }
+    }
+
+    /// Which service failed: OMS, or IAM or the ECS metadata service asked
+    /// before it (see [`peer`](Self::peer)).
+    pub fn service(&self) -> Option<Service> {
+        self.peer().map(Peer::service)
+    }
+
+    /// The host of the service that failed (see [`peer`](Self::peer)).
+    pub fn host(&self) -> Option<&str> {
+        self.peer().map(Peer::host)
+    }
+
     /// Whether sending the same request again may succeed and is safe for
     /// the operation that failed: a connection that could not be made, a
     /// request an HTTP/2 server refused unprocessed and a `429` always; an
@@ -119,14 +266,14 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Connect(_) => true,
-            Error::Transport(e) => crate::dispatch::refused_unprocessed(e),
+            Error::Transport(e) => crate::http::refused_unprocessed(&e.error),
             Error::Timeout(e) => e.retryable,
             Error::Service(e) => e.is_retryable(),
             _ => false,
         }
     }
 
-    /// The service error, if OMS answered with one.
+    /// The service error, if OMS (or IAM) answered with one.
     pub fn as_service_error(&self) -> Option<&ServiceError> {
         match self {
             Error::Service(e) => Some(e),
@@ -134,25 +281,41 @@ impl Error {
         }
     }
 
-    /// A transport failure, by kind.
-    pub(crate) fn transport(error: reqwest::Error) -> Self {
+    /// A transport failure talking to `peer`, by kind: a connection that
+    /// timed out, one that could not be made, or another failure.
+    pub(crate) fn transport(peer: &Peer, error: reqwest::Error, connect_timeout: Duration) -> Self {
         if error.is_connect() && error.is_timeout() {
-            Error::Timeout(TimeoutError {
-                kind: TimeoutKind::Connect,
-                limit: None,
-                retryable: true,
-            })
+            Error::Timeout(TimeoutError::new(
+                TimeoutKind::Connect,
+                connect_timeout,
+                true,
+                peer,
+            ))
         } else if error.is_connect() {
-            Error::Connect(error)
+            Error::Connect(TransportError::new(peer, error))
         } else {
-            Error::Transport(error)
+            Error::Transport(TransportError::new(peer, error))
         }
     }
 }
 
+impl TransportError {
+    pub(crate) fn new(peer: &Peer, error: reqwest::Error) -> Self {
+        Self {
+            peer: peer.clone(),
+            error: Arc::new(error),
+        }
+    }
+}
+
+/// An error of reqwest's request builder (the generated code builds every
+/// request with it): the request could not be made, so nothing was sent.
 impl From<reqwest::Error> for Error {
     fn from(error: reqwest::Error) -> Self {
-        Error::transport(error)
+        Error::Validation(ValidationError::new(
+            "request",
+            format!("cannot be built: {error}"),
+        ))
     }
 }
 
@@ -335,6 +498,7 @@ pub struct ConfigError {
     origin: String,
     key: String,
     problem: String,
+    peer: Option<Peer>,
 }
 
 impl ConfigError {
@@ -347,10 +511,22 @@ impl ConfigError {
             origin: origin.into(),
             key: key.into(),
             problem: problem.into(),
+            peer: None,
         }
     }
 
-    /// The source: `environment`, or `profile file <path>`.
+    /// What `peer` answered (or failed to), with `peer` as the origin.
+    pub(crate) fn of(peer: &Peer, key: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::new(peer.to_string(), key, problem).with_peer(Some(peer.clone()))
+    }
+
+    pub(crate) fn with_peer(mut self, peer: Option<Peer>) -> Self {
+        self.peer = peer;
+        self
+    }
+
+    /// The source: `environment`, `profile file <path>`, `IAM at <host>`,
+    /// `the ECS metadata service at <host>`.
     pub fn origin(&self) -> &str {
         &self.origin
     }
@@ -363,6 +539,12 @@ impl ConfigError {
     /// What is wrong with it.
     pub fn problem(&self) -> &str {
         &self.problem
+    }
+
+    /// The service whose answer was wrong (IAM, the metadata service), if
+    /// the source is one.
+    pub fn peer(&self) -> Option<&Peer> {
+        self.peer.as_ref()
     }
 }
 
@@ -404,21 +586,35 @@ pub enum TimeoutKind {
     Operation,
 }
 
-/// A request that took longer than allowed.
+/// A request that took longer than allowed. It names the service and host
+/// it was waiting for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.describe())]
 pub struct TimeoutError {
     kind: TimeoutKind,
     limit: Option<Duration>,
     retryable: bool,
+    peer: Option<Peer>,
 }
 
 impl TimeoutError {
-    pub(crate) fn new(kind: TimeoutKind, limit: Duration, retryable: bool) -> Self {
+    pub(crate) fn new(kind: TimeoutKind, limit: Duration, retryable: bool, peer: &Peer) -> Self {
+        Self::waiting(kind, limit, retryable, Some(peer.clone()))
+    }
+
+    /// A timeout waiting for `peer`; `None`: for a credentials provider
+    /// of the caller's.
+    pub(crate) fn waiting(
+        kind: TimeoutKind,
+        limit: Duration,
+        retryable: bool,
+        peer: Option<Peer>,
+    ) -> Self {
         Self {
             kind,
             limit: Some(limit),
             retryable,
+            peer,
         }
     }
 
@@ -427,21 +623,31 @@ impl TimeoutError {
         self.kind
     }
 
-    /// The limit, when the client set it (a connect timeout of a
-    /// caller's own HTTP client settings is not known).
+    /// The limit, when the client set it.
     pub fn limit(&self) -> Option<Duration> {
         self.limit
     }
 
+    /// The service and host the request was waiting for.
+    pub fn peer(&self) -> Option<&Peer> {
+        self.peer.as_ref()
+    }
+
     fn describe(&self) -> String {
+        let peer = self
+            .peer
+            .as_ref()
+            .map_or_else(|| "the credentials provider".to_owned(), Peer::to_string);
         let what = match self.kind {
-            TimeoutKind::Connect => "no connection to OMS could be opened",
-            TimeoutKind::Attempt => "OMS did not answer in time",
-            TimeoutKind::Operation => "the operation did not complete in time",
+            TimeoutKind::Connect => format!("no connection to {peer} could be opened"),
+            TimeoutKind::Attempt => format!("{peer} did not answer in time"),
+            TimeoutKind::Operation => {
+                format!("the operation did not complete in time, waiting for {peer}")
+            }
         };
         match self.limit {
             Some(limit) => format!("{what} (limit {limit:?})"),
-            None => what.to_owned(),
+            None => what,
         }
     }
 }
@@ -484,19 +690,32 @@ pub enum WaitError {
     },
 }
 
-/// An error answered by OMS or by the API gateway in front of it.
+/// An error answered by OMS or the API gateway in front of it, or by IAM
+/// (see [`peer`](Self::peer)).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("OMS answered HTTP {status} {code}: {message}{}{}", RequestIdSuffix(request_id.as_deref()), SkewHint(clock_skew.as_ref()))]
+#[error("{peer} answered HTTP {status} {code}: {message}{}{}", RequestIdSuffix(request_id.as_deref()), SkewHint(clock_skew.as_ref()))]
 pub struct ServiceError {
+    peer: Peer,
     status: StatusCode,
-    code: String,
-    message: String,
-    request_id: Option<String>,
+    // Boxed text: the error stays small in every `Result` that may hold it.
+    code: Box<str>,
+    message: Box<str>,
+    request_id: Option<Box<str>>,
     retryable: bool,
     clock_skew: Option<ClockSkew>,
 }
 
 impl ServiceError {
+    /// Who answered: OMS (or its gateway), or IAM.
+    pub fn peer(&self) -> &Peer {
+        &self.peer
+    }
+
+    /// The service that answered.
+    pub fn service(&self) -> Service {
+        self.peer.service()
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -656,6 +875,7 @@ pub(crate) fn header_request_id(headers: &HeaderMap) -> Option<String> {
 /// `request_id` (or `requestId`) is kept from any JSON shape; the
 /// `X-Request-Id` header wins over it. Every text is made printable.
 pub(crate) fn service_error(
+    peer: &Peer,
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
@@ -702,10 +922,13 @@ pub(crate) fn service_error(
         ),
     };
     ServiceError {
+        peer: peer.clone(),
         status,
-        code,
-        message,
-        request_id: header_request_id(headers).or(body_request_id),
+        code: code.into(),
+        message: message.into(),
+        request_id: header_request_id(headers)
+            .or(body_request_id)
+            .map(Into::into),
         retryable,
         clock_skew,
     }
@@ -715,8 +938,16 @@ pub(crate) fn service_error(
 mod tests {
     use super::*;
 
+    fn test_peer() -> Peer {
+        Peer::new(
+            Service::Oms,
+            &url::Url::parse("https://oms.example.com").unwrap(),
+        )
+    }
+
     fn decode(body: &str) -> ServiceError {
         service_error(
+            &test_peer(),
             StatusCode::BAD_REQUEST,
             &HeaderMap::new(),
             body.as_bytes(),
@@ -841,6 +1072,9 @@ mod tests {
     #[test]
     fn a_field_result_is_no_larger_than_its_value() {
         use std::mem::size_of;
+        // Every operation's future holds a `Result` of it: naming the peer
+        // (IAM, metadata, OMS) did not make it larger than it was.
+        assert!(size_of::<Error>() <= 104, "{}", size_of::<Error>());
         assert_eq!(size_of::<ValidationError>(), 2 * size_of::<usize>());
         assert_eq!(
             size_of::<Result<String, ValidationError>>(),
@@ -859,7 +1093,7 @@ mod tests {
             status in 400u16..600,
         ) {
             let status = StatusCode::from_u16(status).unwrap();
-            let decoded = service_error(status, &HeaderMap::new(), &body, false, None);
+            let decoded = service_error(&test_peer(), status, &HeaderMap::new(), &body, false, None);
             proptest::prop_assert!(decoded.message().chars().count() <= MAX_MESSAGE_CHARS + 1);
             let shown = decoded.to_string();
             proptest::prop_assert!(!shown.chars().any(|c| c.is_control() || is_bidi_control(c)));
@@ -876,6 +1110,7 @@ mod tests {
             })
             .to_string();
             let decoded = service_error(
+                &test_peer(),
                 StatusCode::BAD_REQUEST,
                 &HeaderMap::new(),
                 body.as_bytes(),

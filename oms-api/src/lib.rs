@@ -3,14 +3,17 @@
 
 mod client;
 pub mod credentials;
+mod deadline;
 mod dispatch;
 pub mod endpoint;
 mod error;
 mod files;
 mod generated;
+mod http;
 mod length;
 #[cfg(feature = "local-server")]
 pub mod local;
+mod lookup;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod open_enum;
@@ -33,13 +36,15 @@ pub use credentials::{
     AUTH_TOKEN_HEADER, Credentials, IamToken, PROJECT_ID_HEADER, SECURITY_TOKEN_HEADER,
     SecurityToken,
 };
-pub use dispatch::{ERROR_BODY_LIMIT, USER_AGENT};
+pub use dispatch::ERROR_BODY_LIMIT;
 pub use endpoint::{Endpoint, Region};
 pub use error::{
-    ClockSkew, ConfigError, Error, REQUEST_ID_HEADER, ServiceError, SigningError, TimeoutError,
-    TimeoutKind, ValidationError, WaitError,
+    ClockSkew, ConfigError, Error, Peer, REQUEST_ID_HEADER, Service, ServiceError, SigningError,
+    TimeoutError, TimeoutKind, TransportError, ValidationError, WaitError,
 };
 pub use generated::{Client, builder, operations, types};
+pub use http::USER_AGENT;
+pub use lookup::LOOKUP_FAILURE_MEMORY;
 pub use open_enum::OpenEnum;
 pub use progenitor_client::ResponseValue;
 pub use project::IAM_ENDPOINT_VAR;

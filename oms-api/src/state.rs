@@ -6,30 +6,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::credentials::Credentials;
-use crate::credentials::provider::CredentialsCache;
-use crate::error::Error;
+use crate::credentials::provider::CredentialSource;
+use crate::error::Peer;
 use crate::project::ProjectSource;
 use crate::retry::RetryConfig;
-
-/// Where the credentials of each request come from.
-#[derive(Debug, Clone)]
-pub(crate) enum CredentialSource {
-    /// The same credentials for every request.
-    Fixed(Arc<Credentials>),
-    /// A provider's, cached and refreshed ahead of their expiry.
-    Provided(Arc<CredentialsCache>),
-}
-
-impl CredentialSource {
-    /// The credentials to authenticate a request with now.
-    pub(crate) async fn current(&self) -> Result<Arc<Credentials>, Error> {
-        match self {
-            CredentialSource::Fixed(credentials) => Ok(Arc::clone(credentials)),
-            CredentialSource::Provided(cache) => cache.current().await,
-        }
-    }
-}
 
 #[derive(Clone)]
 pub(crate) struct ClientState {
@@ -45,6 +25,8 @@ pub(crate) struct ClientState {
     pub(crate) base_url: url::Url,
     /// The base URL's path (`/` or a proxy's stem such as `/oms`).
     pub(crate) base_path: String,
+    /// OMS at the base URL's host, named in errors.
+    pub(crate) peer: Peer,
     /// The project id of operations that leave it out.
     pub(crate) project: ProjectSource,
     /// Where the settings came from, for `Client::describe`.

@@ -11,25 +11,28 @@
 //! let Self { client, project_id, sync_task_id, body } = self;
 //! let checked = (move || -> Result<_, crate::Error> { let sync_task_id = sync_task_id?; …; Ok((sync_task_id, body)) })();
 //! Box::pin(async move {
-//!     let project_id = crate::project::project_id(&client.client, &client.inner, project_id).await?;
+//!     let call = crate::dispatch::Call::start(&client.client, &client.inner, &super::operations::START_SYNC_TASK);
 //!     let (sync_task_id, body) = checked?;
+//!     let project_id = call.project_id(project_id).await?;
 //!     let path = [String::from(project_id), String::from(sync_task_id)];
 //!     let build = || -> Result<reqwest::Request, crate::Error> {
 //!         let url = crate::dispatch::url(&client.inner, &super::operations::START_SYNC_TASK, &path);
 //!         let request = client.client.post(url)…build()?;
 //!         Ok(request)
 //!     };
-//!     crate::dispatch::send_empty(&client.client, &client.inner, &build, &super::operations::START_SYNC_TASK, &path).await
+//!     call.send_empty(&build, &path).await
 //! })
 //! ```
 //!
 //! The values are checked before the future exists, so that the boxed
-//! future carries the checked values rather than the builder (errors still
-//! come out of the future, in the same order). The dispatcher calls `build`
-//! once per attempt: a retry is built again from the same values instead
-//! of being copied before every first attempt.
+//! future carries the checked values rather than the builder; their errors
+//! come out of the future before anything is asked of IAM or sent. The
+//! call starts when the future is first polled: its deadline covers the
+//! wait for the project id and credentials, every attempt and every wait.
+//! The dispatcher calls `build` once per attempt: a retry is built again
+//! from the same values instead of being copied before every first attempt.
 //!
-//! A missing `project_id` is the client's (`crate::project::project_id`).
+//! A missing `project_id` is the client's (`Call::project_id`).
 //! Path values that are text are moved into `path`, numbers formatted.
 //! The URL is built from the spec's path template (each value encoded into
 //! one segment), and the dispatcher checks the built request against the
@@ -196,9 +199,10 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
     let operation: Expr = parse_quote!(&super::operations::#constant);
     // Three parts. Before the future: the builder taken apart and its values
     // checked (conversions that cannot wait), so that the future carries the
-    // checked values rather than the builder. In the future: the project
-    // (which may ask IAM), then the path values and the function that builds
-    // the request from them, which the dispatcher calls once per attempt.
+    // checked values rather than the builder. In the future: the call
+    // started (its deadline), the checked values, the project (which may
+    // ask IAM), then the path values and the function that builds the
+    // request from them, which the dispatcher calls once per attempt.
     let mut before = Vec::new();
     let mut checked = Vec::new();
     let mut names: Vec<syn::Ident> = Vec::new();
@@ -219,8 +223,7 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
             // (given to it, or discovered from IAM).
             Stmt::Local(local) if binds(local, "project_id") => {
                 project = Some(parse_quote!(
-                    let project_id =
-                        crate::project::project_id(&client.client, &client.inner, project_id).await?;
+                    let project_id = call.project_id(project_id).await?;
                 ));
             }
             Stmt::Local(local) if binds(local, "header_map") => {}
@@ -233,9 +236,7 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                 } else {
                     quote::quote!(send_json)
                 };
-                dispatch = Some(parse_quote!(
-                    crate::dispatch::#call(&client.client, &client.inner, &build, #operation, &path).await
-                ));
+                dispatch = Some(parse_quote!(call.#call(&build, &path).await));
                 break;
             }
             Stmt::Local(local) if matches!(local.pat, syn::Pat::Struct(_)) => {
@@ -276,8 +277,9 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
     send.block = parse_quote!({
         #(#before)*
         ::std::boxed::Box::pin(async move {
-            #project
+            let call = crate::dispatch::Call::start(&client.client, &client.inner, #operation);
             #unpacked
+            #project
             #path
             let build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 #(#building)*
@@ -547,12 +549,13 @@ mod tests {
         for expected in [
             "-> impl ::std::future::Future< Output = ::std::result::Result<ResponseValue<()>, crate::Error>, > + 'a",
             "::std::boxed::Box::pin(async move {",
-            "let project_id = crate::project::project_id( &client.client, &client.inner, project_id, ) .await?;",
+            "let call = crate::dispatch::Call::start( &client.client, &client.inner, &super::operations::START_SYNC_TASK, );",
+            "let (sync_task_id, body) = checked?; let project_id = call.project_id(project_id).await?;",
             "let path = [ ::std::string::String::from(project_id), ::std::string::String::from(sync_task_id), ];",
             "crate::dispatch::url( &client.inner, &super::operations::START_SYNC_TASK, &path, );",
             "let build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {",
             "Ok(request) };",
-            "crate::dispatch::send_empty( &client.client, &client.inner, &build, &super::operations::START_SYNC_TASK, &path, ) .await",
+            "call.send_empty(&build, &path).await",
         ] {
             assert!(
                 squeezed.contains(expected),

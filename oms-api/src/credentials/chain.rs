@@ -274,21 +274,28 @@ struct LastLink {
 }
 
 impl ProvideCredentials for LastLink {
+    fn peer(&self) -> Option<crate::error::Peer> {
+        self.metadata.peer()
+    }
+
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, Error>> {
         Box::pin(async move {
             let mut provided = self.metadata.provide().await.map_err(|error| match error {
-                Error::Config(e) => Error::Config(ConfigError::new(
-                    "credentials",
-                    "chain",
-                    format!(
-                        "found nothing in the environment ({} and {}, or {AUTH_TOKEN_VAR}) or the profile file, and the {} ({}) {}",
-                        ACCESS_KEY_VARS[0],
-                        SECRET_KEY_VARS[0],
-                        e.origin(),
-                        e.key(),
-                        e.problem()
-                    ),
-                )),
+                Error::Config(e) => Error::Config(
+                    ConfigError::new(
+                        "credentials",
+                        "chain",
+                        format!(
+                            "found nothing in the environment ({} and {}, or {AUTH_TOKEN_VAR}) or the profile file, and {} ({}) {}",
+                            ACCESS_KEY_VARS[0],
+                            SECRET_KEY_VARS[0],
+                            e.origin(),
+                            e.key(),
+                            e.problem()
+                        ),
+                    )
+                    .with_peer(e.peer().cloned()),
+                ),
                 other => other,
             })?;
             if let Some(project_id) = &self.project_id {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::provider::{ProvideCredentials, ProvidedCredentials};
 use super::{Credentials, Environment};
-use crate::error::{ConfigError, Error};
+use crate::error::{ConfigError, Error, Peer, Service};
 
 /// Where the metadata service answers on an ECS.
 pub const DEFAULT_METADATA_ENDPOINT: &str = "http://169.254.169.254";
@@ -32,26 +32,30 @@ const TOKEN_TTL_SECONDS: &str = "21600";
 /// The largest answer read from the metadata service.
 const MAX_ANSWER: u64 = 64 * 1024;
 
-const ORIGIN: &str = "ECS metadata service";
-
 /// Temporary keys from the ECS metadata service (see the module's
 /// documentation); the last link of the credentials chain, and a provider
 /// of its own for [`ClientBuilder::credentials_provider`](crate::ClientBuilder::credentials_provider).
 ///
-/// Every failure is a [`ConfigError`] whose origin is `ECS metadata
-/// service`: no answer within the timeout, an answer that is not the
-/// expected JSON, an ECS without an agency (`404`). No value it fetched is
-/// ever in an error, `Debug` output or a log.
+/// Every failure is a [`ConfigError`] whose origin is the service and its
+/// host (`the ECS metadata service at 169.254.169.254`): no answer within
+/// the timeout, an answer that is not the expected JSON, an ECS without an
+/// agency (`404`); a redirect, which is not followed, is
+/// [`Error::UnexpectedStatus`]. Each names [`Service::Metadata`] as its
+/// [`Error::service`]. No value it fetched is ever in an error, `Debug`
+/// output or a log.
 #[derive(Debug, Clone)]
 pub struct EcsMetadata {
     endpoint: url::Url,
+    peer: Peer,
     timeout: Duration,
 }
 
 impl Default for EcsMetadata {
     fn default() -> Self {
+        let endpoint = url::Url::parse(DEFAULT_METADATA_ENDPOINT).expect("a valid URL");
         Self {
-            endpoint: url::Url::parse(DEFAULT_METADATA_ENDPOINT).expect("a valid URL"),
+            peer: Peer::new(Service::Metadata, &endpoint),
+            endpoint,
             timeout: DEFAULT_METADATA_TIMEOUT,
         }
     }
@@ -68,10 +72,6 @@ struct Credential {
     secret: String,
     securitytoken: String,
     expires_at: String,
-}
-
-fn problem(key: &str, problem: impl Into<String>) -> Error {
-    ConfigError::new(ORIGIN, key, problem).into()
 }
 
 impl EcsMetadata {
@@ -95,13 +95,14 @@ impl EcsMetadata {
         }
     }
 
-    /// Asks the service at this base URL (for tests: a loopback server).
+    /// Asks the service at this base URL (for tests: a loopback server),
+    /// checked as [`Endpoint::parse`](crate::Endpoint::parse) checks one.
     pub fn endpoint(mut self, url: &str) -> Result<Self, Error> {
-        let parsed = url::Url::parse(url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| problem("endpoint", "is not an http(s) URL"))?;
-        self.endpoint = parsed;
+        let parsed = crate::Endpoint::parse(url).map_err(|e| {
+            ConfigError::of(&self.peer, "endpoint", format!("is invalid: {}", e.rule()))
+        })?;
+        self.endpoint = parsed.url().clone();
+        self.peer = Peer::new(Service::Metadata, &self.endpoint);
         Ok(self)
     }
 
@@ -122,15 +123,35 @@ impl EcsMetadata {
         url
     }
 
+    fn problem(&self, key: &str, problem: impl Into<String>) -> Error {
+        ConfigError::of(&self.peer, key, problem).into()
+    }
+
+    /// A redirect (never followed), or another status the service does not
+    /// answer.
+    fn refused(&self, key: &str, response: &reqwest::Response) -> Error {
+        let status = response.status();
+        if status.is_redirection() || status.is_informational() {
+            Error::UnexpectedStatus {
+                status,
+                request_id: crate::error::header_request_id(response.headers()),
+                peer: self.peer.clone(),
+            }
+        } else {
+            self.problem(key, format!("answered HTTP {}", status.as_u16()))
+        }
+    }
+
     async fn fetch(&self) -> Result<ProvidedCredentials, Error> {
+        let problem = |key: &str, text: &str| self.problem(key, text);
         let http = reqwest::Client::builder()
             .connect_timeout(self.timeout)
             .timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(Error::Transport)?;
+            .map_err(|e| self.problem("client", format!("cannot be set up: {e}")))?;
         let unreachable = |what: &str, e: &reqwest::Error| {
-            problem(
+            self.problem(
                 what,
                 if e.is_timeout() {
                     format!("did not answer within {:?}", self.timeout)
@@ -147,14 +168,9 @@ impl EcsMetadata {
             .map_err(|e| unreachable("api/token", &e))?;
         // An older service without session tokens answers 404 or 405.
         let token = match token.status() {
-            StatusCode::OK => Some(read(token, "api/token").await?),
+            StatusCode::OK => Some(self.read(token, "api/token").await?),
             StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => None,
-            other => {
-                return Err(problem(
-                    "api/token",
-                    format!("answered HTTP {}", other.as_u16()),
-                ));
-            }
+            _ => return Err(self.refused("api/token", &token)),
         };
         let mut request = http.get(self.url("/openstack/latest/securitykey"));
         if let Some(token) = token {
@@ -174,14 +190,9 @@ impl EcsMetadata {
                     "has no keys for this ECS: give it an agency (Cloud Service Agency)",
                 ));
             }
-            other => {
-                return Err(problem(
-                    "securitykey",
-                    format!("answered HTTP {}", other.as_u16()),
-                ));
-            }
+            _ => return Err(self.refused("securitykey", &answer)),
         }
-        let body = read(answer, "securitykey").await?;
+        let body = self.read(answer, "securitykey").await?;
         let Answer { credential } = serde_json::from_slice(&body).map_err(|_| {
             problem(
                 "securitykey",
@@ -202,7 +213,7 @@ impl EcsMetadata {
             credential.securitytoken,
         )
         .map_err(|e| {
-            problem(
+            self.problem(
                 "securitykey",
                 format!("answered keys that cannot sign: {e}"),
             )
@@ -218,17 +229,27 @@ impl EcsMetadata {
     }
 }
 
-/// The body of `response`, at most [`MAX_ANSWER`] bytes.
-async fn read(mut response: reqwest::Response, key: &str) -> Result<bytes::Bytes, Error> {
-    match crate::dispatch::read_capped(&mut response, MAX_ANSWER).await {
-        Ok((body, true)) => Ok(body),
-        Ok((_, false)) => Err(problem(key, "answered more than 64 KiB")),
-        Err(_) => Err(problem(key, "broke off its answer")),
+impl EcsMetadata {
+    /// The body of `response`, at most [`MAX_ANSWER`] bytes.
+    async fn read(
+        &self,
+        mut response: reqwest::Response,
+        key: &str,
+    ) -> Result<bytes::Bytes, Error> {
+        match crate::http::read_capped(&mut response, MAX_ANSWER).await {
+            Ok((body, true)) => Ok(body),
+            Ok((_, false)) => Err(self.problem(key, "answered more than 64 KiB")),
+            Err(_) => Err(self.problem(key, "broke off its answer")),
+        }
     }
 }
 
 impl ProvideCredentials for EcsMetadata {
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, Error>> {
         Box::pin(self.fetch())
+    }
+
+    fn peer(&self) -> Option<Peer> {
+        Some(self.peer.clone())
     }
 }

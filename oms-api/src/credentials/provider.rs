@@ -5,7 +5,11 @@
 //!
 //! The hot path takes a read lock for the time of an `Arc` clone and holds
 //! no lock across an await; only a request that finds no usable credentials
-//! waits, and then for the single fetch in flight.
+//! waits, for the one fetch in flight (a [`SingleFlight`]), and at most
+//! until its deadline. A failed fetch is remembered for
+//! [`LOOKUP_FAILURE_MEMORY`](crate::LOOKUP_FAILURE_MEMORY); keys that have
+//! expired, or expire within [`EXPIRY_MARGIN`], are such a failure, never
+//! a signature.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -14,7 +18,9 @@ use std::time::{Duration, SystemTime};
 use futures::future::BoxFuture;
 
 use super::Credentials;
-use crate::error::Error;
+use crate::deadline::Deadline;
+use crate::error::{ConfigError, Error, Peer, TimeoutError, TimeoutKind};
+use crate::lookup::SingleFlight;
 
 /// Fetches credentials that may expire, such as the temporary keys of the
 /// ECS metadata service ([`EcsMetadata`](super::EcsMetadata)).
@@ -25,6 +31,13 @@ use crate::error::Error;
 pub trait ProvideCredentials: fmt::Debug + Send + Sync + 'static {
     /// The current credentials and when they stop working.
     fn provide(&self) -> BoxFuture<'_, Result<ProvidedCredentials, Error>>;
+
+    /// The service asked, named in the errors of the cache (a deadline
+    /// reached while waiting for it, keys that have expired). Default:
+    /// none (the errors say "the credentials provider").
+    fn peer(&self) -> Option<Peer> {
+        None
+    }
 }
 
 /// Credentials as a provider gives them: `Debug` shows the access key and
@@ -42,9 +55,29 @@ pub struct ProvidedCredentials {
 /// before the old ones expire; asking 5 minutes before gets the new ones.
 pub const DEFAULT_REFRESH_AHEAD: Duration = Duration::from_secs(5 * 60);
 
+/// Where the credentials of each request come from.
+#[derive(Debug, Clone)]
+pub(crate) enum CredentialSource {
+    /// The same credentials for every request.
+    Fixed(Arc<Credentials>),
+    /// A provider's, cached and refreshed ahead of their expiry.
+    Provided(Arc<CredentialsCache>),
+}
+
+impl CredentialSource {
+    /// The credentials to authenticate a request with now, waiting for a
+    /// provider's at most until `deadline`.
+    pub(crate) async fn current(&self, deadline: &Deadline) -> Result<Arc<Credentials>, Error> {
+        match self {
+            CredentialSource::Fixed(credentials) => Ok(Arc::clone(credentials)),
+            CredentialSource::Provided(cache) => cache.current(deadline).await,
+        }
+    }
+}
+
 /// Credentials closer than this to their expiry are not used: a request
 /// signed with them could arrive after it.
-const EXPIRY_MARGIN: Duration = Duration::from_secs(15);
+pub(crate) const EXPIRY_MARGIN: Duration = Duration::from_secs(15);
 
 /// How long the cache waits before asking again when a refresh failed or
 /// brought the same credentials.
@@ -66,10 +99,13 @@ struct Entry {
 /// The credentials every request of a client shares.
 pub(crate) struct CredentialsCache {
     provider: Arc<dyn ProvideCredentials>,
+    /// The provider's service, for errors.
+    peer: Option<Peer>,
     current: RwLock<Option<Entry>>,
-    /// Held by the one task fetching credentials.
-    fetching: Arc<tokio::sync::Mutex<()>>,
+    fetching: SingleFlight<Arc<Credentials>>,
     refresh_ahead: Duration,
+    /// The longest a fetch may take.
+    fetch_timeout: Duration,
     clock: Clock,
 }
 
@@ -78,6 +114,7 @@ impl fmt::Debug for CredentialsCache {
         f.debug_struct("CredentialsCache")
             .field("provider", &self.provider)
             .field("refresh_ahead", &self.refresh_ahead)
+            .field("fetch_timeout", &self.fetch_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -86,13 +123,16 @@ impl CredentialsCache {
     pub(crate) fn new(
         provider: Arc<dyn ProvideCredentials>,
         refresh_ahead: Duration,
+        fetch_timeout: Duration,
         clock: Clock,
     ) -> Self {
         Self {
+            peer: provider.peer(),
             provider,
             current: RwLock::new(None),
-            fetching: Arc::new(tokio::sync::Mutex::new(())),
+            fetching: SingleFlight::default(),
             refresh_ahead,
+            fetch_timeout,
             clock,
         }
     }
@@ -104,55 +144,93 @@ impl CredentialsCache {
             .clone()
     }
 
-    fn usable(&self, entry: &Entry, now: SystemTime) -> bool {
-        entry
-            .expires_at
-            .is_none_or(|expires| now + EXPIRY_MARGIN < expires)
+    /// The credentials held, if they can sign now.
+    fn usable(&self) -> Option<Arc<Credentials>> {
+        self.entry()
+            .filter(|entry| usable(entry.expires_at, (self.clock)()))
+            .map(|entry| entry.credentials)
     }
 
-    /// The credentials to sign with now.
-    pub(crate) async fn current(self: &Arc<Self>) -> Result<Arc<Credentials>, Error> {
+    /// The credentials to sign with now, waiting for them at most until
+    /// `deadline`.
+    pub(crate) async fn current(
+        self: &Arc<Self>,
+        deadline: &Deadline,
+    ) -> Result<Arc<Credentials>, Error> {
         let now = (self.clock)();
         if let Some(entry) = self.entry()
-            && self.usable(&entry, now)
+            && usable(entry.expires_at, now)
         {
             if entry.refresh_at.is_some_and(|at| now >= at) {
-                self.refresh_in_background();
+                self.fetching.start(|| self.fetch());
             }
             return Ok(entry.credentials);
         }
         // Nothing usable: wait for the one fetch in flight, or make it.
-        let _fetching = self.fetching.lock().await;
-        if let Some(entry) = self.entry()
-            && self.usable(&entry, (self.clock)())
-        {
-            return Ok(entry.credentials);
-        }
-        let provided = self.provider.provide().await?;
-        Ok(self.store(provided))
+        Box::pin(self.fetching.get(
+            || self.usable(),
+            || self.fetch(),
+            deadline,
+            self.peer.as_ref(),
+        ))
+        .await
     }
 
-    /// Starts one task that fetches new credentials, unless one runs.
-    fn refresh_in_background(self: &Arc<Self>) {
-        let Ok(fetching) = Arc::clone(&self.fetching).try_lock_owned() else {
-            return;
-        };
+    /// Asks the provider, within the fetch timeout, and keeps what it gives
+    /// if it can sign.
+    fn fetch(
+        self: &Arc<Self>,
+    ) -> impl std::future::Future<Output = Result<Arc<Credentials>, Error>> + Send + 'static {
         let cache = Arc::clone(self);
-        tokio::spawn(async move {
-            let _fetching = fetching;
-            match cache.provider.provide().await {
-                Ok(provided) => {
-                    cache.store(provided);
-                }
+        async move {
+            let provided = tokio::time::timeout(cache.fetch_timeout, cache.provider.provide())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(TimeoutError::waiting(
+                        TimeoutKind::Attempt,
+                        cache.fetch_timeout,
+                        false,
+                        cache.peer.clone(),
+                    )
+                    .into())
+                })
+                .and_then(|provided| cache.check(provided));
+            match provided {
+                Ok(provided) => Ok(cache.store(provided)),
                 Err(error) => {
-                    tracing::warn!(
-                        error = %error,
-                        "refreshing credentials failed; the current ones serve until they expire"
-                    );
+                    if cache.usable().is_some() {
+                        tracing::warn!(
+                            error = %error,
+                            "refreshing credentials failed; the current ones serve until they expire"
+                        );
+                    }
                     cache.postpone();
+                    Err(error)
                 }
             }
-        });
+        }
+    }
+
+    /// `provided`, unless they expire too soon to sign with.
+    fn check(&self, provided: ProvidedCredentials) -> Result<ProvidedCredentials, Error> {
+        let Some(expires_at) = provided.expires_at else {
+            return Ok(provided);
+        };
+        if usable(Some(expires_at), (self.clock)()) {
+            return Ok(provided);
+        }
+        let at = chrono::DateTime::<chrono::Utc>::from(expires_at)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let problem = format!(
+            "gave keys that expire at {at}, already or within {} s: they cannot sign",
+            EXPIRY_MARGIN.as_secs()
+        );
+        let error = match &self.peer {
+            Some(peer) => ConfigError::of(peer, "expires_at", problem),
+            None => ConfigError::new("credentials provider", "expires_at", problem),
+        };
+        Err(error.into())
     }
 
     /// Keeps `provided`; when they expire no later than the ones held (the
@@ -197,4 +275,12 @@ impl CredentialsCache {
             entry.refresh_at = Some(now + RETRY_REFRESH);
         }
     }
+}
+
+/// Whether credentials expiring at `expires_at` can sign at `now`.
+fn usable(expires_at: Option<SystemTime>, now: SystemTime) -> bool {
+    expires_at.is_none_or(|expires| {
+        now.checked_add(EXPIRY_MARGIN)
+            .is_some_and(|margin| margin < expires)
+    })
 }

@@ -8,7 +8,11 @@ use oms_api::{Client, Credentials, Error};
 
 async fn start_against(reply: Canned) -> Error {
     let server = CannedServer::start(reply).await;
-    call(&server.client("token")).await
+    let error = call(&server.client("token")).await;
+    // Every answer is OMS's, at the server's host.
+    assert_eq!(error.service(), Some(oms_api::Service::Oms), "{error:?}");
+    assert_eq!(error.host(), server.url().strip_prefix("http://"));
+    error
 }
 
 async fn call(client: &Client) -> Error {
@@ -42,9 +46,12 @@ async fn oms_error_with_request_id_header() {
     assert!(e.is_client_error() && !e.is_retryable());
     assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
     assert_eq!(error.request_id(), Some("0f4b5b0b2c8d4e6f"));
+    let shown = error.to_string();
+    let (peer, said) = shown.split_once(" answered ").unwrap();
+    assert_eq!(peer, format!("OMS at {}", error.host().unwrap()));
     assert_eq!(
-        error.to_string(),
-        "OMS answered HTTP 400 Bad Request OMS.0054: Invalid task id. (request id 0f4b5b0b2c8d4e6f)"
+        said,
+        "HTTP 400 Bad Request OMS.0054: Invalid task id. (request id 0f4b5b0b2c8d4e6f)"
     );
 }
 
@@ -182,7 +189,9 @@ async fn an_undocumented_status_is_unexpected_with_its_request_id() {
     )
     .await;
     match &error {
-        Error::UnexpectedStatus { status, request_id } => {
+        Error::UnexpectedStatus {
+            status, request_id, ..
+        } => {
             assert_eq!(status.as_u16(), 302);
             assert_eq!(request_id.as_deref(), Some("r302"));
         }

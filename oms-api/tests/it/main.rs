@@ -15,6 +15,7 @@ mod retries;
 mod secrets;
 mod security;
 mod server;
+mod shared_lookups;
 mod signing_vectors;
 mod signing_wire;
 mod sources;

@@ -175,6 +175,18 @@ async fn keys_are_fetched_once_then_refreshed_ahead_of_expiry_by_one_task() {
     assert_eq!(metadata.served(), 3);
 }
 
+/// The key and problem of a configuration error of the metadata service
+/// on 127.0.0.1, which names it.
+fn metadata_error(error: &Error) -> (&str, &str) {
+    let (origin, key, problem) = config_error(error);
+    assert!(
+        origin.starts_with("the ECS metadata service at 127.0.0.1:"),
+        "{origin}"
+    );
+    assert_eq!(error.service(), Some(oms_api::Service::Metadata));
+    (key, problem)
+}
+
 /// What `client` answers when the metadata service behaves as `reply`
 /// does, and how long it took; OMS must receive nothing.
 async fn failing(reply: Canned, timeout: Duration) -> (Error, Duration) {
@@ -216,12 +228,12 @@ async fn a_metadata_service_that_is_down_slow_or_odd_is_a_typed_error_in_time() 
         .unwrap();
     let error = show(&client).await.unwrap_err();
     assert_eq!(
-        config_error(&error),
-        (
-            "ECS metadata service",
-            "api/token",
-            "cannot be reached (is this an ECS?)"
-        )
+        metadata_error(&error),
+        ("api/token", "cannot be reached (is this an ECS?)")
+    );
+    assert_eq!(
+        config_error(&error).0,
+        format!("the ECS metadata service at 127.0.0.1:{port}")
     );
     assert!(oms.requests().is_empty());
 
@@ -240,7 +252,7 @@ async fn a_metadata_service_that_is_down_slow_or_odd_is_a_typed_error_in_time() 
         ),
     ] {
         let (error, _) = failing(reply, timeout).await;
-        assert_eq!(config_error(&error), ("ECS metadata service", key, problem));
+        assert_eq!(metadata_error(&error), (key, problem));
     }
 }
 
@@ -293,10 +305,7 @@ async fn garbage_keys_and_a_missing_agency_are_refused() {
             .build()
             .unwrap();
         let error = show(&client).await.unwrap_err();
-        assert_eq!(
-            config_error(&error),
-            ("ECS metadata service", "securitykey", problem)
-        );
+        assert_eq!(metadata_error(&error), ("securitykey", problem));
         assert!(oms.requests().is_empty());
     }
 }
@@ -359,8 +368,9 @@ async fn the_chain_ends_at_the_metadata_service() {
     let error = show(&client).await.unwrap_err();
     let (origin, key, problem) = config_error(&error);
     assert_eq!((origin, key), ("credentials", "chain"));
+    assert_eq!(error.service(), Some(oms_api::Service::Metadata));
     assert!(
-        problem.starts_with("found nothing in the environment (HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_SDK_AUTH_TOKEN) or the profile file, and the ECS metadata service (api/token) cannot be reached"),
+        problem.starts_with(&format!("found nothing in the environment (HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_SDK_AUTH_TOKEN) or the profile file, and the ECS metadata service at 127.0.0.1:{port} (api/token) cannot be reached")),
         "{problem}"
     );
     let error = Client::builder()
