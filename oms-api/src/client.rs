@@ -304,7 +304,7 @@ impl ClientBuilder {
             ),
             (None, None) => match self.region {
                 Some(region) if signs => {
-                    let (url, from) = match (self.iam_endpoint, link.iam_endpoint, environment.get(IAM_ENDPOINT_VAR)) {
+                    let (url, from) = match (self.iam_endpoint, link.iam_endpoint, environment.var(IAM_ENDPOINT_VAR)?) {
                         (Some(url), _, _) => (url, "ClientBuilder::iam_endpoint".to_owned()),
                         (None, Some(url), _) => (url, "the profile file's iam_endpoint".to_owned()),
                         (None, None, Some(url)) => (url.to_owned(), format!("the environment ({IAM_ENDPOINT_VAR})")),

@@ -128,9 +128,15 @@ pub struct Endpoint(reqwest::Url);
 
 impl Endpoint {
     /// Parses and checks a base URL: `http` or `https`, with a host, without
-    /// user name, password, query or fragment. A trailing `/` is dropped.
+    /// user name, password, query or fragment, and without control
+    /// characters (a URL parser drops tabs and line breaks silently, so
+    /// that `exa\nmple.com` would reach `example.com`). A trailing `/` is
+    /// dropped.
     pub fn parse(url: &str) -> Result<Self, ValidationError> {
         let invalid = |rule: &'static str| ValidationError::new("endpoint", rule);
+        if url.chars().any(char::is_control) {
+            return Err(invalid("must not contain control characters"));
+        }
         let parsed = reqwest::Url::parse(url).map_err(|_| invalid("is not a URL"))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(invalid("must use http or https"));
@@ -228,7 +234,7 @@ fn resolve_region(
     environment: &Environment,
 ) -> Result<(Endpoint, EndpointOrigin), ConfigError> {
     let var = region_endpoint_var(region);
-    if let Some(urls) = environment.get(&var) {
+    if let Some(urls) = environment.var(&var)? {
         let first = urls
             .split(',')
             .map(str::trim)
@@ -243,11 +249,11 @@ fn resolve_region(
         })?;
         return Ok((endpoint, EndpointOrigin::Environment(var)));
     }
-    let (path, required) = match environment.get(REGIONS_FILE_VAR) {
+    let (path, required) = match environment.var(REGIONS_FILE_VAR)? {
         Some(path) => (Some(PathBuf::from(path)), true),
         None => (
             environment
-                .get("HOME")
+                .var("HOME")?
                 .map(|home| Path::new(home).join(".huaweicloud").join("regions.yaml")),
             false,
         ),
@@ -273,53 +279,48 @@ fn resolve_region(
 ///
 /// (the first of `endpoints`). A file without an `OMS` section, or without
 /// the region in it, gives nothing; a file that is not such YAML is an
-/// error naming the file and the key, never a value.
+/// error naming the file and the key, never a value. The file is read as
+/// the subset of YAML described in `regions_file.rs`, within fixed bounds
+/// of time and memory: anchors, aliases and deep nesting are refused.
 fn regions_file(
     path: &Path,
     required: bool,
     region: Region,
 ) -> Result<Option<Endpoint>, ConfigError> {
-    #[derive(serde::Deserialize)]
-    struct Entry {
-        id: String,
-        endpoint: Option<String>,
-        endpoints: Option<Vec<String>>,
-    }
+    use crate::regions_file::{Found, Refused, oms_endpoint};
     let origin = format!("regions file {}", path.display());
     let Some(text) = crate::files::read_text(path, &origin, required, MAX_REGIONS_FILE)? else {
         return Ok(None);
     };
-    // The parser's message may quote the file: keep only the position.
-    let services: std::collections::BTreeMap<String, serde_yaml::Value> =
-        serde_yaml::from_str(&text).map_err(|e| {
-            let place = e
-                .location()
-                .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
-                .unwrap_or_default();
-            ConfigError::new(
-                origin.as_str(),
+    let url = match oms_endpoint(&text, region.id()) {
+        Ok(Found::Nothing) => return Ok(None),
+        Ok(Found::Endpoint(url)) => url,
+        Ok(Found::NoEndpoint) => {
+            return Err(ConfigError::new(
+                origin,
+                format!("OMS {} endpoint", region.id()),
+                "is missing",
+            ));
+        }
+        Err(Refused::Syntax(at)) => {
+            return Err(ConfigError::new(
+                origin,
                 "file",
-                format!("is not a YAML map of services{place}"),
-            )
-        })?;
-    let Some(oms) = services.get("OMS") else {
-        return Ok(None);
-    };
-    let entries: Vec<Entry> = serde_yaml::from_value(oms.clone()).map_err(|_| {
-        ConfigError::new(
-            origin.as_str(),
-            "OMS",
-            "is not a list of {id, endpoint} or {id, endpoints}",
-        )
-    })?;
-    let Some(entry) = entries.into_iter().find(|e| e.id == region.id()) else {
-        return Ok(None);
+                format!(
+                    "cannot be read at line {}, column {}: {}",
+                    at.line, at.column, at.what
+                ),
+            ));
+        }
+        Err(Refused::NotAList) => {
+            return Err(ConfigError::new(
+                origin,
+                "OMS",
+                "is not a list of {id, endpoint} or {id, endpoints}",
+            ));
+        }
     };
     let key = format!("OMS {} endpoint", region.id());
-    let url = entry
-        .endpoint
-        .or_else(|| entry.endpoints.and_then(|all| all.into_iter().next()))
-        .ok_or_else(|| ConfigError::new(origin.as_str(), key.as_str(), "is missing"))?;
     Endpoint::parse(url.trim())
         .map(Some)
         .map_err(|e| ConfigError::new(origin, key, format!("is invalid: {}", e.rule())))
@@ -389,6 +390,10 @@ mod tests {
             "http://u:p@host",
             "http://h/?q=1",
             "http://h/#f",
+            "http://exa\nmple.com",
+            "http://example.com/\r\nX-Injected: 1",
+            "http://example.com\0.evil",
+            "\thttp://example.com",
         ] {
             let error = Endpoint::parse(url).unwrap_err();
             assert_eq!(error.field(), "endpoint", "{url}");

@@ -21,6 +21,7 @@ pub mod operation;
 mod pagination;
 mod pattern;
 mod project;
+mod regions_file;
 mod retry;
 mod secret;
 pub mod signer;

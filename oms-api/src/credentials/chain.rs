@@ -103,7 +103,7 @@ impl CredentialsChain {
         if let Some(credentials) = from_environment(&environment)? {
             let origin = if credentials.access_key_id().is_some() {
                 let name = environment
-                    .first(ACCESS_KEY_VARS)
+                    .first(ACCESS_KEY_VARS)?
                     .map_or(ACCESS_KEY_VARS[0], |(name, _)| name);
                 format!("the environment ({name})")
             } else {
@@ -119,12 +119,12 @@ impl CredentialsChain {
                 iam_endpoint: None,
             });
         }
-        let (path, required) = match (&self.profile_file, environment.get(CREDENTIALS_FILE_VAR)) {
+        let (path, required) = match (&self.profile_file, environment.var(CREDENTIALS_FILE_VAR)?) {
             (Some(path), _) => (Some(path.clone()), true),
             (None, Some(path)) => (Some(PathBuf::from(path)), true),
             (None, None) => (
                 environment
-                    .get("HOME")
+                    .var("HOME")?
                     .map(|home| Path::new(home).join(".huaweicloud").join("credentials")),
                 false,
             ),
@@ -167,42 +167,40 @@ struct Found {
 /// Credentials from the environment, if any are set there.
 fn from_environment(environment: &Environment) -> Result<Option<Credentials>, ConfigError> {
     let origin = "environment";
-    let access_key = environment.first(ACCESS_KEY_VARS);
-    let secret_key = environment.first(SECRET_KEY_VARS);
+    let access_key = environment.first(ACCESS_KEY_VARS)?;
+    let secret_key = environment.first(SECRET_KEY_VARS)?;
+    // A variable set to nothing reads as unset; the error says which it is.
+    let missing = |names: &[&'static str], other: &str| {
+        let (name, problem) = match names.iter().find(|name| environment.is_empty(name)) {
+            Some(name) => (*name, format!("is set but empty, and {other} is set")),
+            None => (names[0], format!("is not set, but {other} is")),
+        };
+        ConfigError::new(origin, name, problem)
+    };
     let credentials = match (access_key, secret_key) {
-        (None, None) => match environment.get(AUTH_TOKEN_VAR) {
+        (None, None) => match environment.var(AUTH_TOKEN_VAR)? {
             Some(token) => {
                 Credentials::iam_token(token).map_err(|e| invalid(origin, AUTH_TOKEN_VAR, &e))?
             }
             None => return Ok(None),
         },
-        (Some((name, _)), None) => {
-            return Err(ConfigError::new(
-                origin,
-                SECRET_KEY_VARS[0],
-                format!("is not set, but {name} is"),
-            ));
-        }
-        (None, Some((name, _))) => {
-            return Err(ConfigError::new(
-                origin,
-                ACCESS_KEY_VARS[0],
-                format!("is not set, but {name} is"),
-            ));
-        }
+        (Some((name, _)), None) => return Err(missing(SECRET_KEY_VARS, name)),
+        (None, Some((name, _))) => return Err(missing(ACCESS_KEY_VARS, name)),
         (Some((ak_name, ak)), Some((sk_name, sk))) => keys(
             origin,
             (ak_name, ak),
             (sk_name, sk),
             environment
-                .get(SECURITY_TOKEN_VAR)
+                .var(SECURITY_TOKEN_VAR)?
                 .map(|token| (SECURITY_TOKEN_VAR, token)),
         )?,
     };
     with_project_id(
         credentials,
         origin,
-        environment.get(PROJECT_ID_VAR).map(|p| (PROJECT_ID_VAR, p)),
+        environment
+            .var(PROJECT_ID_VAR)?
+            .map(|p| (PROJECT_ID_VAR, p)),
     )
     .map(Some)
 }
@@ -247,7 +245,7 @@ impl CredentialsChain {
                     "the ECS metadata service at {} (temporary keys, renewed before they expire)",
                     metadata.base_url()
                 );
-                let project_id = environment.get(PROJECT_ID_VAR).map(str::to_owned);
+                let project_id = environment.var(PROJECT_ID_VAR)?.map(str::to_owned);
                 Ok(Link {
                     project: project_id
                         .clone()

@@ -83,7 +83,7 @@ impl EcsMetadata {
     /// The service at `$HUAWEICLOUD_SDK_METADATA_ENDPOINT` when set, else
     /// at its address on an ECS.
     pub fn from_environment(environment: &Environment) -> Result<Self, ConfigError> {
-        match environment.get(METADATA_ENDPOINT_VAR) {
+        match environment.var(METADATA_ENDPOINT_VAR)? {
             Some(url) => Self::new().endpoint(url).map_err(|_| {
                 ConfigError::new(
                     "environment",

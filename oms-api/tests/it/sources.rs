@@ -464,6 +464,77 @@ fn the_regions_file_comes_between_the_environment_and_the_table() {
     );
 }
 
+/// A regions file under the 1 MiB cap made to exhaust a YAML parser: a
+/// few aliases to one big anchor (which serde_yaml expanded into gigabytes),
+/// the classic billion laughs, flow sequences nested 520 000 deep and
+/// block sequences nested as deep as a line allows. Each is refused with
+/// the place and the rule; the time and peak memory this takes are in
+/// SECURITY.md.
+#[test]
+fn a_hostile_regions_file_is_refused_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("regions.yaml");
+    let big_anchor = {
+        let items = vec!["x"; 180_000].join(",");
+        let aliases = vec!["*a"; 64].join(",");
+        format!(
+            "BIG: &a [{items}]\nUSE: [{aliases}]\nOMS:\n  - id: cn-north-4\n    endpoint: https://oms.example.com\n"
+        )
+    };
+    let laughs = {
+        let mut text = "L0: &l0 [lol]\n".to_owned();
+        for level in 1..10 {
+            let previous = vec![format!("*l{}", level - 1); 10].join(",");
+            text.push_str(&format!("L{level}: &l{level} [{previous}]\n"));
+        }
+        text
+    };
+    let flow = format!("OMS: {}{}\n", "[".repeat(520_000), "]".repeat(520_000));
+    let block = format!("OMS:\n  {}x\n", "- ".repeat(520_000));
+    for (text, expected) in [
+        (&big_anchor, "line 1, column 6: YAML anchors are not read"),
+        (&laughs, "line 1, column 5: YAML anchors are not read"),
+        (&flow, "nests deeper than 16 levels"),
+        (&block, "nests deeper than 16 levels"),
+    ] {
+        assert!(text.len() <= 1024 * 1024 + 16, "{}", text.len());
+        std::fs::write(&file, text).unwrap();
+        let error = endpoint_with(
+            Region::CnNorth4,
+            &[("HUAWEICLOUD_SDK_REGIONS_FILE", file.to_str().unwrap())],
+        )
+        .unwrap_err();
+        let (origin, key, problem) = crate::server::config_error(&error);
+        assert_eq!(
+            (origin, key),
+            (format!("regions file {}", file.display()).as_str(), "file")
+        );
+        assert!(problem.contains(expected), "{problem}");
+    }
+}
+
+/// A regions file of valid entries just under the cap is read whole, the
+/// region's entry last.
+#[test]
+fn a_regions_file_at_the_cap_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("regions.yaml");
+    let mut text = "OMS:\n".to_owned();
+    let entry =
+        "  - id: xx-other-1\n    endpoints: [https://a.example.com, https://b.example.com]\n";
+    while text.len() + 2 * entry.len() < 1024 * 1024 {
+        text.push_str(entry);
+    }
+    text.push_str("  - id: cn-north-4\n    endpoint: https://last.example.com\n");
+    std::fs::write(&file, &text).unwrap();
+    let url = endpoint_with(
+        Region::CnNorth4,
+        &[("HUAWEICLOUD_SDK_REGIONS_FILE", file.to_str().unwrap())],
+    )
+    .unwrap();
+    assert_eq!(url, "https://last.example.com");
+}
+
 #[test]
 fn a_bad_regions_file_names_the_file_and_key_never_a_value() {
     let dir = tempfile::tempdir().unwrap();
@@ -481,7 +552,19 @@ fn a_bad_regions_file_names_the_file_and_key_never_a_value() {
     for (text, expected) in [
         (
             "OMS: [\n  {id: cn-north-4, endpoint: CANARY-7f3a9c-DO-NOT-PRINT",
-            format!("{origin}: file is not a YAML map of services (line 3, column 1)"),
+            format!("{origin}: file cannot be read at line 2, column 3: a [ or {{ is never closed"),
+        ),
+        (
+            "OMS:\n  - id: cn-north-4\n    endpoint: *CANARY-7f3a9c-DO-NOT-PRINT\n",
+            format!(
+                "{origin}: file cannot be read at line 3, column 15: YAML aliases are not read in the regions file"
+            ),
+        ),
+        (
+            "OMS:\n  - id: cn-north-4\n    endpoint: \"https://CANARY-7f3a9c-DO-NOT-PRINT\\r\\nX-Injected: 1\"\n",
+            format!(
+                "{origin}: OMS cn-north-4 endpoint is invalid: must not contain control characters"
+            ),
         ),
         (
             "OMS: CANARY-7f3a9c-DO-NOT-PRINT",
@@ -520,4 +603,129 @@ fn a_bad_regions_file_names_the_file_and_key_never_a_value() {
         error.to_string().ends_with("file is not a regular file"),
         "{error}"
     );
+}
+
+/// A variable the client reads whose value is not UTF-8 is an error naming
+/// it, wherever it is read, never silently skipped; one the client does not
+/// read is ignored.
+#[cfg(unix)]
+#[test]
+fn an_environment_value_that_is_not_utf8_is_an_error_naming_the_variable() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let garbled = || OsString::from_vec(b"https://oms.\xff.example".to_vec());
+    let with = |name: &str, others: &[(&str, &str)]| {
+        let mut pairs: Vec<(OsString, OsString)> = others
+            .iter()
+            .map(|(n, v)| (OsString::from(n), OsString::from(v)))
+            .collect();
+        pairs.push((OsString::from(name), garbled()));
+        Environment::from_os_pairs(pairs)
+    };
+    let keys = [("HUAWEICLOUD_SDK_AK", "A"), ("HUAWEICLOUD_SDK_SK", CANARY)];
+    for (name, others) in [
+        ("HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4", &keys[..]),
+        ("HUAWEICLOUD_SDK_REGIONS_FILE", &keys[..]),
+        ("HUAWEICLOUD_SDK_SK", &keys[..1]),
+        ("HUAWEICLOUD_SDK_PROJECT_ID", &keys[..]),
+        ("HUAWEICLOUD_SDK_IAM_ENDPOINT", &keys[..]),
+        ("HUAWEICLOUD_SDK_METADATA_ENDPOINT", &[][..]),
+    ] {
+        let error = Client::builder()
+            .region(Region::CnNorth4)
+            .environment(with(name, others))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("environment: {name} is set to a value that is not UTF-8"),
+        );
+        assert_hidden(&format!("{error:?}"));
+    }
+    let client = Client::builder()
+        .region(Region::CnNorth4)
+        .environment(with("SOMETHING_ELSE", &keys))
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.base_url(),
+        "https://oms.cn-north-4.myhuaweicloud.com"
+    );
+    assert_eq!(with("X", &[]).get("X"), None);
+}
+
+/// An empty secret key says that it is empty, not that it is not set.
+#[test]
+fn an_empty_key_variable_says_it_is_empty() {
+    for (pairs, key, problem) in [
+        (
+            &[("HUAWEICLOUD_SDK_AK", "A"), ("HUAWEICLOUD_SDK_SK", "")][..],
+            "HUAWEICLOUD_SDK_SK",
+            "is set but empty, and HUAWEICLOUD_SDK_AK is set",
+        ),
+        (
+            &[("CLOUD_SDK_AK", "A"), ("CLOUD_SDK_SK", "")][..],
+            "CLOUD_SDK_SK",
+            "is set but empty, and CLOUD_SDK_AK is set",
+        ),
+        (
+            &[("HUAWEICLOUD_SDK_AK", ""), ("HUAWEICLOUD_SDK_SK", CANARY)][..],
+            "HUAWEICLOUD_SDK_AK",
+            "is set but empty, and HUAWEICLOUD_SDK_SK is set",
+        ),
+        (
+            &[("HUAWEICLOUD_SDK_AK", "A")][..],
+            "HUAWEICLOUD_SDK_SK",
+            "is not set, but HUAWEICLOUD_SDK_AK is",
+        ),
+    ] {
+        let error = CredentialsChain::new()
+            .environment(env(pairs))
+            .resolve()
+            .unwrap_err();
+        assert_eq!((error.key(), error.problem()), (key, problem));
+    }
+}
+
+/// Endpoint values with control characters are refused, from every source.
+#[test]
+fn endpoints_with_control_characters_are_refused_from_every_source() {
+    let credentials = Credentials::access_key("AK", "sk").unwrap();
+    for bad in [
+        "https://oms.example.com\r\nX-Injected: 1",
+        "https://oms.exa\nmple.com",
+        "https://oms.example.com\u{0}.evil.com",
+        "https://oms.example\t.com",
+    ] {
+        let error = Client::builder()
+            .endpoint(bad)
+            .credentials(credentials.clone())
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid endpoint: must not contain control characters"
+        );
+        let error = Client::builder()
+            .region(Region::CnNorth4)
+            .credentials(credentials.clone())
+            .environment(env(&[("HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4", bad)]))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "environment: HUAWEICLOUD_SDK_REGION_OMS_CN_NORTH_4 is invalid: must not contain control characters"
+        );
+        let error = Client::builder()
+            .region(Region::CnNorth4)
+            .iam_endpoint(bad)
+            .credentials(credentials.clone())
+            .build()
+            .unwrap_err();
+        assert!(error.to_string().contains("control characters"), "{error}");
+        let error = oms_api::credentials::EcsMetadata::new()
+            .endpoint(bad)
+            .unwrap_err();
+        assert!(error.to_string().contains("control characters"), "{error}");
+    }
 }
