@@ -21,7 +21,7 @@ fn option<T: quote::ToTokens>(value: Option<T>) -> TokenStream {
     }
 }
 
-fn operation(op: &OperationFacts) -> TokenStream {
+fn operation((index, op): (usize, &OperationFacts)) -> TokenStream {
     let name = constant(&op.id);
     let id = &op.id;
     let method = format_ident!("{}", op.method);
@@ -62,6 +62,7 @@ fn operation(op: &OperationFacts) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub static #name: crate::operation::Operation = crate::operation::Operation {
+            index: #index,
             id: #id,
             method: ::http::Method::#method,
             path: &[#(#segments),*],
@@ -78,7 +79,7 @@ fn operation(op: &OperationFacts) -> TokenStream {
 /// `SECRET_FIELDS`; and the conversion of each opened enum into its
 /// `OpenEnum` (a blanket `From<T>` would rule out `From<&str>`).
 pub(crate) fn tables(facts: &Facts) -> TokenStream {
-    let operations = facts.operations.iter().map(operation);
+    let operations = facts.operations.iter().enumerate().map(operation);
     let names = facts.operations.iter().map(|op| constant(&op.id));
     let secrets = &facts.secret_fields;
     let open_enums = facts.open_enums.iter().map(|name| {

@@ -12,6 +12,7 @@ use crate::credentials::{
 };
 use crate::endpoint::{self, Endpoint, Region};
 use crate::error::{Error, Peer, Service, ValidationError};
+use crate::flow::{Flow, FlowControl, RetryBudget};
 use crate::project::{Discovery, IAM_ENDPOINT_VAR, ProjectSource, default_iam_endpoint};
 use crate::retry::RetryConfig;
 use crate::state::{ClientState, Origins};
@@ -79,6 +80,8 @@ pub struct ClientBuilder {
     max_response_body: Option<u64>,
     http_client: Option<reqwest::ClientBuilder>,
     retry: Option<RetryConfig>,
+    flow_control: Option<FlowControl>,
+    retry_budget: Option<RetryBudget>,
 }
 
 impl ClientBuilder {
@@ -195,6 +198,27 @@ impl ClientBuilder {
     /// attempts; see [`RetryConfig`] for which failures).
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = Some(retry);
+        self
+    }
+
+    /// How each operation's requests are paced to the API gateway, which
+    /// throttles every API beyond a rate (see [`flow`](crate::flow)): a
+    /// window of requests in flight until the gateway first throttles an
+    /// operation, then a paced rate that follows what it admits; a
+    /// throttled request waits for a slot and is sent again until its
+    /// deadline. Shared by the client's clones. Default:
+    /// [`FlowControl::new`] (on).
+    pub fn flow_control(mut self, flow_control: FlowControl) -> Self {
+        self.flow_control = Some(flow_control);
+        self
+    }
+
+    /// The budget every retry but a throttled request's spends from, shared
+    /// by the client's clones (see [`flow`](crate::flow)): with it spent,
+    /// a failure is returned at once. Default: [`RetryBudget::new`] (500
+    /// tokens; a retry costs 5, after a timeout 10; a success returns 1).
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = Some(budget);
         self
     }
 
@@ -361,6 +385,11 @@ impl ClientBuilder {
             base_path: endpoint.path().to_owned(),
             peer: Peer::new(Service::Oms, endpoint.url()),
             project,
+            flow: Arc::new(Flow::new(
+                self.flow_control.unwrap_or_default(),
+                self.retry_budget.unwrap_or_default(),
+                crate::operations::ALL.len(),
+            )),
             origins: Arc::new(origins),
         };
         Ok(Client::new_with_client(
@@ -372,7 +401,8 @@ impl ClientBuilder {
 }
 
 /// Where a client's credentials, project id and endpoint came from —
-/// never a value — for a support request: see [`Client::describe`].
+/// never a value — and how it paces and retries, for a support request:
+/// see [`Client::describe`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientDescription {
@@ -382,13 +412,19 @@ pub struct ClientDescription {
     pub project_id: String,
     /// The endpoint, and where it came from.
     pub endpoint: String,
+    /// How requests are paced to the API gateway.
+    pub flow_control: String,
+    /// The budget retries spend from.
+    pub retry_budget: String,
 }
 
 impl std::fmt::Display for ClientDescription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "credentials: {}", self.credentials)?;
         writeln!(f, "project id: {}", self.project_id)?;
-        write!(f, "endpoint: {}", self.endpoint)
+        writeln!(f, "endpoint: {}", self.endpoint)?;
+        writeln!(f, "flow control: {}", self.flow_control)?;
+        write!(f, "retry budget: {}", self.retry_budget)
     }
 }
 
@@ -407,7 +443,9 @@ impl Client {
     ///     client.describe().to_string(),
     ///     "credentials: access key, given in code
     /// project id: asked once of IAM at https://iam.cn-north-4.myhuaweicloud.com (the region's default): the project named cn-north-4 (not asked yet)
-    /// endpoint: https://oms.cn-north-4.myhuaweicloud.com, from the built-in table of regions"
+    /// endpoint: https://oms.cn-north-4.myhuaweicloud.com, from the built-in table of regions
+    /// flow control: on: up to 16 requests in flight per operation until OMS throttles it, then a paced rate per operation (at least 0.5/s); throttled requests wait for a slot until their deadline
+    /// retry budget: 500 tokens; a retry costs 5, after a timeout 10; a success returns 1"
     /// );
     /// # Ok::<(), oms_api::Error>(())
     /// ```
@@ -429,6 +467,8 @@ impl Client {
             credentials: origins.credentials.clone(),
             project_id,
             endpoint: origins.endpoint.clone(),
+            flow_control: self.inner.flow.control().describe(),
+            retry_budget: self.inner.flow.budget().describe(),
         }
     }
 }

@@ -38,10 +38,11 @@ use crate::deadline::Deadline;
 use crate::error::{
     ClockSkew, Error, TimeoutError, TimeoutKind, ValidationError, header_request_id, service_error,
 };
+use crate::flow::Feedback;
 use crate::http::{USER_AGENT, read_capped, refused_unprocessed};
 use crate::operation::{Operation, Segment};
 use crate::project::IamAccess;
-use crate::retry::Outcome;
+use crate::retry::{Outcome, retry_after};
 use crate::signer::UNRESERVED;
 use crate::state::ClientState;
 use crate::types::ProjectId;
@@ -180,7 +181,7 @@ async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Resu
     } = call;
     let (state, op) = (*state, *op);
     let mut request = Box::new(build()?);
-    let stamp = Stamp::take(state, op, deadline).await?;
+    let mut stamp = Stamp::take(state, op, deadline).await?;
     stamp.apply(state, &mut request, op, values)?;
     tracing::debug!(
         operation = op.id,
@@ -188,10 +189,33 @@ async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Resu
         path = request.url().path(),
         "sending OMS request"
     );
+    let flow = &*state.flow;
+    let lane = flow.lane(op.index);
     let mut attempt = 1;
+    // What this call's retries took from the budget, and the last 429 (the
+    // error to give if no slot comes before the deadline).
+    let mut spent = 0;
+    let mut throttled: Option<Error> = None;
     loop {
-        let (outcome, headers, error) = match attempt_once(http, state, request, op, deadline).await
-        {
+        let permit = match lane {
+            Some(lane) => match lane.acquire(flow.control(), deadline, &state.peer).await {
+                Ok(permit) => Some(permit),
+                Err(waited) => return Err(throttled.unwrap_or(waited)),
+            },
+            None => None,
+        };
+        let result = attempt_once(http, state, request, op, deadline).await;
+        let feedback = match &result {
+            Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
+                Feedback::Throttled(retry_after(&answer.headers))
+            }
+            Ok(_) => Feedback::Admitted,
+            Err(_) => Feedback::Unknown,
+        };
+        if let Some(permit) = permit {
+            permit.finish(flow.control(), feedback);
+        }
+        let (outcome, headers, error) = match result {
             Ok(answer) if answer.status.as_u16() == op.success => {
                 tracing::debug!(
                     operation = op.id,
@@ -199,6 +223,7 @@ async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Resu
                     request_id = header_request_id(&answer.headers).unwrap_or_default(),
                     "OMS response"
                 );
+                flow.succeeded(spent);
                 return Ok(answer);
             }
             Ok(answer) if answer.status.is_client_error() || answer.status.is_server_error() => {
@@ -222,24 +247,57 @@ async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Resu
             }
             Err(failure) => (failure.outcome, None, failure.error),
         };
-        let wait = outcome
-            .filter(|outcome| attempt < state.retry.attempts() && outcome.may_repeat(op.idempotent))
-            .map(|_| state.retry.backoff(attempt, headers.as_ref()))
-            .filter(|wait| deadline.allows(*wait));
-        let Some(wait) = wait else {
-            return Err(error);
+        let repeat_throttled = lane.is_some() && state.retry.attempts() > 1;
+        let wait = if repeat_throttled
+            && matches!(
+                outcome,
+                Some(Outcome::Status(StatusCode::TOO_MANY_REQUESTS))
+            ) {
+            // Throttled, so not processed: sent again in the lane's next
+            // slot, for every operation, until the deadline; no attempt
+            // counted, nothing spent (unless retries are off).
+            tracing::debug!(operation = op.id, "throttled by OMS; waiting for a slot");
+            throttled = Some(error);
+            Duration::ZERO
+        } else {
+            let wait = outcome
+                .filter(|outcome| {
+                    attempt < state.retry.attempts() && outcome.may_repeat(op.idempotent)
+                })
+                .map(|_| state.retry.backoff(attempt, headers.as_ref()))
+                .filter(|wait| deadline.allows(*wait));
+            let Some(wait) = wait else {
+                return Err(error);
+            };
+            let Some(cost) = flow.spend(matches!(outcome, Some(Outcome::TimedOut))) else {
+                tracing::info!(
+                    operation = op.id,
+                    error = %error,
+                    "not retrying OMS request: the client's retry budget is spent"
+                );
+                return Err(error);
+            };
+            spent += cost;
+            tracing::info!(
+                operation = op.id,
+                attempt,
+                error = %error,
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                "retrying OMS request"
+            );
+            attempt += 1;
+            wait
         };
-        tracing::info!(
-            operation = op.id,
-            attempt,
-            error = %error,
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            "retrying OMS request"
-        );
-        tokio::time::sleep(wait).await;
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        // A signature is good for 15 minutes: a call that waited long
+        // signs again; else the retry carries the first attempt's bytes.
+        if stamp.is_stale() {
+            stamp = Stamp::take(state, op, deadline).await?;
+        }
         request = Box::new(build()?);
         stamp.apply(state, &mut request, op, values)?;
-        attempt += 1;
     }
 }
 
@@ -271,7 +329,16 @@ struct Stamp<'s> {
     project: Option<&'s ProjectId>,
 }
 
+/// How old a signature may grow before a retry signs again: well inside
+/// the gateway's 15 minutes.
+const RESIGN_AFTER: Duration = Duration::from_secs(5 * 60);
+
 impl<'s> Stamp<'s> {
+    /// Whether a retry should sign again.
+    fn is_stale(&self) -> bool {
+        self.at.elapsed().is_ok_and(|age| age > RESIGN_AFTER)
+    }
+
     /// Checks that `op` is offered in the client's region, and takes the
     /// credentials (waiting for them at most until `deadline`), the time
     /// and the project.

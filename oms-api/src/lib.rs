@@ -8,6 +8,7 @@ mod dispatch;
 pub mod endpoint;
 mod error;
 mod files;
+pub mod flow;
 mod generated;
 mod http;
 mod length;
@@ -43,6 +44,7 @@ pub use error::{
     ClockSkew, ConfigError, Error, Peer, REQUEST_ID_HEADER, Service, ServiceError, SigningError,
     TimeoutError, TimeoutKind, TransportError, ValidationError, WaitError,
 };
+pub use flow::{FlowControl, RetryBudget};
 pub use generated::{Client, builder, operations, types};
 pub use http::USER_AGENT;
 pub use lookup::LOOKUP_FAILURE_MEMORY;

@@ -24,6 +24,8 @@ use crate::error::ValidationError;
 /// One operation of the spec.
 #[derive(Debug)]
 pub struct Operation {
+    /// Its place in [`operations::ALL`](crate::operations::ALL).
+    pub(crate) index: usize,
     pub(crate) id: &'static str,
     pub(crate) method: http::Method,
     pub(crate) path: &'static [Segment],

@@ -126,12 +126,7 @@ impl RetryConfig {
     /// response's headers if there was one. Never panics, whatever the
     /// settings.
     pub(crate) fn backoff(&self, attempt: u32, headers: Option<&HeaderMap>) -> Duration {
-        let retry_after = headers
-            .and_then(|h| h.get(RETRY_AFTER))
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        if let Some(wait) = retry_after {
+        if let Some(wait) = headers.and_then(retry_after) {
             return wait.min(self.max_backoff);
         }
         let doubled = self
@@ -148,6 +143,15 @@ impl RetryConfig {
             .saturating_add(Duration::from_micros(jitter))
             .min(self.max_backoff)
     }
+}
+
+/// A response's `Retry-After`, when it is a number of seconds.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 #[cfg(test)]

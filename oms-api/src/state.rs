@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::credentials::provider::CredentialSource;
 use crate::error::Peer;
+use crate::flow::Flow;
 use crate::project::ProjectSource;
 use crate::retry::RetryConfig;
 
@@ -29,6 +30,8 @@ pub(crate) struct ClientState {
     pub(crate) peer: Peer,
     /// The project id of operations that leave it out.
     pub(crate) project: ProjectSource,
+    /// Flow control and the retry budget, shared by the client's clones.
+    pub(crate) flow: Arc<Flow>,
     /// Where the settings came from, for `Client::describe`.
     pub(crate) origins: Arc<Origins>,
 }
@@ -53,6 +56,7 @@ impl fmt::Debug for ClientState {
             .field("max_response_body", &self.max_response_body)
             .field("region", &self.region)
             .field("project", &self.project)
+            .field("flow", &self.flow)
             .finish_non_exhaustive()
     }
 }

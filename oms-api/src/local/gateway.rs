@@ -3,7 +3,8 @@
 //! checked with [`signer::verify`], a recent `X-Sdk-Date` and, for
 //! temporary keys, their signed `X-Security-Token`), and its error answers.
 
-use std::time::{Duration, SystemTime};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
 
 use hyper::StatusCode;
 use serde_json::json;
@@ -118,4 +119,57 @@ pub(super) fn error(status: StatusCode, code: &str, message: &str, request_id: &
         status,
         Some(json!({ "error_code": code, "error_msg": message, "request_id": request_id })),
     )
+}
+
+/// The gateway's flow control: per operation, a bucket of one second's
+/// requests, refilled continuously.
+#[derive(Debug)]
+pub(super) struct Throttle {
+    per_second: f64,
+    /// Per operation (by its index): tokens, and when last refilled.
+    buckets: Mutex<Vec<(f64, Instant)>>,
+}
+
+impl Throttle {
+    pub fn new(per_second: f64) -> Self {
+        let now = Instant::now();
+        Self {
+            per_second,
+            buckets: Mutex::new(vec![(per_second, now); crate::operations::ALL.len()]),
+        }
+    }
+
+    /// Whether a request of the operation at `index` may pass now.
+    pub fn admit(&self, index: usize) -> bool {
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some((tokens, at)) = buckets.get_mut(index) else {
+            return true;
+        };
+        let now = Instant::now();
+        let refill = now.saturating_duration_since(*at).as_secs_f64() * self.per_second;
+        *tokens = (*tokens + refill).min(self.per_second.max(1.0));
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The `429` of a throttled request, as the gateway words it.
+    pub fn refusal(&self, request_id: &str) -> super::Answer {
+        error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "APIGW.0308",
+            &format!(
+                "The throttling threshold has been reached: policy user over ratelimit, limit:{}, time:1 second",
+                self.per_second
+            ),
+            request_id,
+        )
+    }
 }

@@ -3,7 +3,6 @@
 //! and answering the way OMS and its gateway do (`X-Request-Id` and `Date`
 //! on every response, JSON error bodies).
 
-use std::convert::Infallible;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -45,7 +44,7 @@ pub(super) async fn serve(
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(handle(&shared, request).await) }
+                async move { handle(&shared, request).await }
             });
             // A client that hangs up mid-request is not our concern.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -55,7 +54,46 @@ pub(super) async fn serve(
     }
 }
 
-async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+/// A fault: the connection is closed without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped (an injected fault)")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// What a fault does to a request that passed the gateway.
+enum Fault {
+    None,
+    /// Answered `503`, not processed.
+    Unavailable,
+    /// Processed, then the connection is closed.
+    Drop,
+}
+
+fn fault(shared: &Shared, serial: u64) -> Fault {
+    if shared.faults <= 0.0 {
+        return Fault::None;
+    }
+    // A uniform draw in [0, 1) from the request's serial number.
+    let draw = (shared.ids.hash_one(("fault", serial)) >> 11) as f64 / (1u64 << 53) as f64;
+    if draw >= shared.faults {
+        Fault::None
+    } else if draw < shared.faults / 2.0 {
+        Fault::Unavailable
+    } else {
+        Fault::Drop
+    }
+}
+
+async fn handle(
+    shared: &Shared,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let serial = shared.served.fetch_add(1, Ordering::Relaxed);
     let request_id = format!(
         "{:016x}{:016x}",
@@ -75,8 +113,14 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
                 headers: parts.headers,
                 body: collected.to_bytes(),
             };
-            shared.lock().requests.push(recorded.clone());
-            answer(shared, &recorded, &request_id)
+            if shared.record {
+                shared.lock().requests.push(recorded.clone());
+            }
+            let (answer, dropped) = answer(shared, &recorded, &request_id, serial);
+            if dropped {
+                return Err(Dropped);
+            }
+            answer
         }
         Err(_) => gateway::error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -105,31 +149,58 @@ async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<By
             "application/json".parse().expect("static header value"),
         );
     }
-    response
+    Ok(response)
 }
 
-fn answer(shared: &Shared, request: &RecordedRequest, request_id: &str) -> Answer {
+/// The answer to `request`, and whether its connection is then dropped.
+fn answer(
+    shared: &Shared,
+    request: &RecordedRequest,
+    request_id: &str,
+    serial: u64,
+) -> (Answer, bool) {
     if let Err(answer) = shared.gateway.authenticate(request, request_id) {
-        return answer;
+        return (answer, false);
     }
     if request.method() == "GET" && request.path() == "/v3/projects" {
-        return projects(&shared.lock(), request);
+        return (projects(&shared.lock(), request), false);
     }
     let Some((op, params)) = route(request.method(), request.path()) else {
-        return gateway::error(
+        let answer = gateway::error(
             StatusCode::NOT_FOUND,
             "APIGW.0101",
             "The API does not exist or has not been published in the environment",
             request_id,
         );
+        return (answer, false);
+    };
+    if let Some(throttle) = &shared.throttle
+        && !throttle.admit(op.index)
+    {
+        shared.throttled.fetch_add(1, Ordering::Relaxed);
+        return (throttle.refusal(request_id), false);
+    }
+    let dropped = match fault(shared, serial) {
+        Fault::None => false,
+        Fault::Unavailable => {
+            let answer = gateway::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "APIGW.0201",
+                "Backend unavailable (an injected fault)",
+                request_id,
+            );
+            return (answer, false);
+        }
+        Fault::Drop => true,
     };
     let Ok(url) = url::Url::parse(&format!("http://local.oms{}", request.target())) else {
-        return gateway::error(
+        let answer = gateway::error(
             StatusCode::BAD_REQUEST,
             "APIGW.0201",
             "Bad request",
             request_id,
         );
+        return (answer, dropped);
     };
     let call = Call {
         op,
@@ -144,7 +215,7 @@ fn answer(shared: &Shared, request: &RecordedRequest, request_id: &str) -> Answe
             .unwrap_or("127.0.0.1"),
     };
     let mut state = shared.lock();
-    match dispatch(&mut state, &call) {
+    let answer = match dispatch(&mut state, &call) {
         Ok(body) => (StatusCode::OK, body),
         Err(Refusal {
             status,
@@ -154,7 +225,8 @@ fn answer(shared: &Shared, request: &RecordedRequest, request_id: &str) -> Answe
             status,
             Some(json!({ "error_code": code, "error_msg": message })),
         ),
-    }
+    };
+    (answer, dropped)
 }
 
 /// IAM's `GET /v3/projects?name=<region>`: the projects of that name.

@@ -104,6 +104,9 @@ pub struct LocalOmsBuilder {
     buckets: Vec<SourceBucket>,
     list_files: Vec<buckets::ListFile>,
     projects: Vec<(String, String)>,
+    throttle: Option<f64>,
+    faults: f64,
+    record: bool,
 }
 
 /// The project id the local IAM answers for any region, unless
@@ -125,6 +128,9 @@ impl Default for LocalOmsBuilder {
             buckets: Vec::new(),
             list_files: Vec::new(),
             projects: Vec::new(),
+            throttle: None,
+            faults: 0.0,
+            record: true,
         }
     }
 }
@@ -291,6 +297,36 @@ impl LocalOmsBuilder {
         self
     }
 
+    /// Throttles every operation (API) to `per_second` requests a second,
+    /// as the API gateway's flow control does: each operation has a bucket
+    /// of `per_second` tokens (one second's burst) refilled continuously;
+    /// a request that finds it empty is answered `429 APIGW.0308` and not
+    /// processed. Default: no throttling.
+    pub fn throttle(mut self, per_second: f64) -> Self {
+        self.throttle = (per_second.is_finite() && per_second > 0.0).then_some(per_second);
+        self
+    }
+
+    /// Makes `fraction` (0 to 1) of the requests that pass the gateway fail:
+    /// half are answered `503` without being processed, half are processed
+    /// and then the connection is closed without an answer (so the client
+    /// cannot know whether they were applied). Default: none.
+    pub fn faults(mut self, fraction: f64) -> Self {
+        self.faults = if fraction.is_finite() {
+            fraction.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        self
+    }
+
+    /// Whether every request is kept for [`LocalOms::requests`]. Default:
+    /// `true`; turn it off for long runs, whose memory it would fill.
+    pub fn record_requests(mut self, record: bool) -> Self {
+        self.record = record;
+        self
+    }
+
     /// Binds to a free port on 127.0.0.1 and starts serving in the
     /// background, until the returned [`LocalOms`] is dropped.
     pub async fn start(self) -> std::io::Result<LocalOms> {
@@ -305,6 +341,10 @@ impl LocalOmsBuilder {
             },
             ids: RandomState::new(),
             served: AtomicU64::new(0),
+            throttle: self.throttle.map(gateway::Throttle::new),
+            faults: self.faults,
+            record: self.record,
+            throttled: AtomicU64::new(0),
             state: Mutex::new(State {
                 sync_tasks: self.tasks.into_iter().map(sync_tasks::Task::new).collect(),
                 migration: tasks::Migration::new(
@@ -400,6 +440,40 @@ impl LocalOms {
         Some(crate::TaskGroupStatus::from_code(i32::try_from(code).ok()?))
     }
 
+    /// How many requests the gateway's flow control answered `429`
+    /// ([`LocalOmsBuilder::throttle`]).
+    pub fn throttled(&self) -> u64 {
+        self.shared
+            .throttled
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many requests were received, throttled or not.
+    pub fn received(&self) -> u64 {
+        self.shared
+            .served
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many object keys sync task `id` received in CreateSyncEvents,
+    /// and how many distinct ones; `None` when there is no such task.
+    pub fn sync_events(&self, id: &str) -> Option<(u64, usize)> {
+        let state = self.shared.lock();
+        let task = state.sync_task(id)?;
+        Some((
+            u64::try_from(task.events).unwrap_or(0),
+            task.event_keys.len(),
+        ))
+    }
+
+    /// Whether sync task `id` received `key` in CreateSyncEvents.
+    pub fn received_event_key(&self, id: &str, key: &str) -> bool {
+        self.shared
+            .lock()
+            .sync_task(id)
+            .is_some_and(|task| task.event_keys.contains(key))
+    }
+
     /// Whether UpdatePrivacyAgreementRecord was called.
     pub fn privacy_agreed(&self) -> bool {
         self.shared.lock().privacy_agreed
@@ -411,6 +485,14 @@ struct Shared {
     gateway: Gateway,
     ids: RandomState,
     served: AtomicU64,
+    /// The gateway's flow control, if on.
+    throttle: Option<gateway::Throttle>,
+    /// The fraction of requests that fail.
+    faults: f64,
+    /// Whether requests are recorded.
+    record: bool,
+    /// Requests answered `429`.
+    throttled: AtomicU64,
     state: Mutex<State>,
 }
 

@@ -21,11 +21,17 @@ pub(super) const MAX_TASKS: usize = 5;
 pub(super) struct Task {
     pub(super) info: Value,
     pub(super) events: i64,
+    /// Every distinct object key received in events.
+    pub(super) event_keys: std::collections::HashSet<String>,
 }
 
 impl Task {
     pub(super) fn new(info: Value) -> Self {
-        Self { info, events: 0 }
+        Self {
+            info,
+            events: 0,
+            event_keys: std::collections::HashSet::new(),
+        }
     }
 
     pub(super) fn id(&self) -> &str {
@@ -215,7 +221,10 @@ pub(super) fn stop(state: &mut State, call: &Call<'_>) -> Outcome {
 pub(super) fn events(state: &mut State, call: &Call<'_>) -> Outcome {
     let body: types::CreateSyncEventsReq = call.body()?;
     let count = i64::try_from(body.object_keys.len()).unwrap_or(i64::MAX);
-    find_mut(state, call.param(1), StatusCode::NOT_FOUND)?.events += count;
+    let task = find_mut(state, call.param(1), StatusCode::NOT_FOUND)?;
+    task.events += count;
+    task.event_keys
+        .extend(body.object_keys.into_iter().map(|key| key.to_string()));
     Ok(None)
 }
 

@@ -4,6 +4,7 @@
 mod decoding;
 mod errors;
 mod examples;
+mod fleet;
 mod generated;
 mod local_oms;
 mod metadata;

@@ -241,7 +241,7 @@ fn describe_never_shows_a_value() {
     assert_eq!(
         description,
         format!(
-            "credentials: access key, from the profile file {0}\nproject id: the profile file {0} (project_id)\nendpoint: https://oms.proxy.example.com, from the environment (HUAWEICLOUD_SDK_REGION_OMS_AP_SOUTHEAST_1)",
+            "credentials: access key, from the profile file {0}\nproject id: the profile file {0} (project_id)\nendpoint: https://oms.proxy.example.com, from the environment (HUAWEICLOUD_SDK_REGION_OMS_AP_SOUTHEAST_1)\nflow control: on: up to 16 requests in flight per operation until OMS throttles it, then a paced rate per operation (at least 0.5/s); throttled requests wait for a slot until their deadline\nretry budget: 500 tokens; a retry costs 5, after a timeout 10; a success returns 1",
             profile.display()
         )
     );

@@ -120,10 +120,20 @@ async fn a_state_transition_is_not_repeated_after_a_gateway_error() {
 
 #[tokio::test]
 async fn gives_up_after_the_last_attempt() {
+    // Without flow control, a 429 is retried like any failure that may pass.
     let server = failing(429, 10, "").await;
-    let error = start(&client(&server, RetryConfig::new().max_attempts(4)))
-        .await
-        .unwrap_err();
+    let client = Client::builder()
+        .endpoint(server.url())
+        .credentials(Credentials::iam_token("token").unwrap())
+        .retry(
+            RetryConfig::new()
+                .max_attempts(4)
+                .initial_backoff(Duration::from_millis(1)),
+        )
+        .flow_control(oms_api::FlowControl::disabled())
+        .build()
+        .unwrap();
+    let error = start(&client).await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
     assert_eq!(server.requests().len(), 4);
 }
