@@ -56,6 +56,15 @@ impl Deadline {
         TimeoutError::waiting(TimeoutKind::Operation, limit, false, peer.cloned()).into()
     }
 
+    /// The error of an operation that reached its deadline while `peer` had
+    /// a request of it unanswered.
+    pub(crate) fn expired_waiting_for_answer(&self, peer: &Peer) -> Error {
+        let limit = self.end.map_or(Duration::ZERO, |(_, limit)| limit);
+        TimeoutError::new(TimeoutKind::Operation, limit, false, peer)
+            .unanswered()
+            .into()
+    }
+
     /// `work`'s outcome, or the deadline's error if it comes first.
     pub(crate) async fn run<T>(
         &self,

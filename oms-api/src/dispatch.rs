@@ -450,11 +450,12 @@ async fn attempt_once(
         Err(_) => Err(match kind {
             TimeoutKind::Operation => Failure {
                 outcome: None,
-                error: deadline.expired(Some(&state.peer)),
+                error: deadline.expired_waiting_for_answer(&state.peer),
             },
             _ => Failure {
                 outcome: Some(Outcome::TimedOut),
                 error: TimeoutError::new(TimeoutKind::Attempt, limit, op.idempotent, &state.peer)
+                    .unanswered()
                     .into(),
             },
         }),
@@ -478,6 +479,7 @@ fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error)
             op.idempotent,
             &state.peer,
         )
+        .unanswered()
         .into(),
         _ => Error::transport(&state.peer, error, state.connect_timeout),
     };

@@ -273,6 +273,65 @@ impl Error {
         }
     }
 
+    /// Whether the request may have been carried out although the call
+    /// failed: it may have reached the service and no answer says it was
+    /// not. So for an attempt that timed out after sending, a connection
+    /// lost during the exchange, a `5xx`, and a success whose body could not
+    /// be read (too large, or not what the spec says) — not for an error
+    /// the gateway answered (`4xx`, `429`), a connection never made, a
+    /// request refused unprocessed, or anything found before sending.
+    ///
+    /// It matters for the operations that must not be repeated blindly:
+    /// CreateTask, CreateTaskGroup and CreateSyncTask have no client token,
+    /// so a create repeated after such a failure may make a second task.
+    /// Look for the task first, as the API reference advises: give each
+    /// create something to find it by (a unique `description`), and list
+    /// the tasks before creating again.
+    ///
+    /// ```no_run
+    /// # async fn example(client: &oms_api::Client, body: oms_api::types::builder::CreateTaskReq) -> Result<(), oms_api::Error> {
+    /// use futures::TryStreamExt;
+    ///
+    /// let marker = "nightly-run-2026-12-03/bucket-a";
+    /// let created = client
+    ///     .create_task()
+    ///     .body(body.clone().description(marker))
+    ///     .send()
+    ///     .await;
+    /// match created {
+    ///     Ok(task) => println!("task {:?}", task.id),
+    ///     Err(error) if error.may_have_been_applied() => {
+    ///         // Did it make the task? Look before creating again.
+    ///         let mut tasks = client.list_tasks().stream();
+    ///         let mut found = None;
+    ///         while let Some(task) = tasks.try_next().await? {
+    ///             if task.description.as_deref() == Some(marker) {
+    ///                 found = Some(task);
+    ///                 break;
+    ///             }
+    ///         }
+    ///         if found.is_none() {
+    ///             client.create_task().body(body.description(marker)).send().await?;
+    ///         }
+    ///     }
+    ///     Err(error) => return Err(error),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Error::Timeout(e) => e.unanswered,
+            Error::Transport(e) => !crate::http::refused_unprocessed(&e.error),
+            Error::Service(e) => e.is_server_error(),
+            Error::UnexpectedStatus { status, .. } | Error::ResponseTooLarge { status, .. } => {
+                status.is_success()
+            }
+            Error::InvalidResponse { .. } => true,
+            _ => false,
+        }
+    }
+
     /// The service error, if OMS (or IAM) answered with one.
     pub fn as_service_error(&self) -> Option<&ServiceError> {
         match self {
@@ -595,6 +654,8 @@ pub struct TimeoutError {
     limit: Option<Duration>,
     retryable: bool,
     peer: Option<Peer>,
+    /// A request was on its way, unanswered, when the time ran out.
+    unanswered: bool,
 }
 
 impl TimeoutError {
@@ -615,7 +676,20 @@ impl TimeoutError {
             limit: Some(limit),
             retryable,
             peer,
+            unanswered: false,
         }
+    }
+
+    /// The time ran out while a request sent was unanswered.
+    pub(crate) fn unanswered(mut self) -> Self {
+        self.unanswered = true;
+        self
+    }
+
+    /// Whether a request had been sent, and was not answered, when the time
+    /// ran out (it may have reached the service).
+    pub fn was_sent(&self) -> bool {
+        self.unanswered
     }
 
     /// Which limit was hit.

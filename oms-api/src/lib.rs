@@ -28,6 +28,7 @@ mod secret;
 pub mod signer;
 mod state;
 mod wait;
+mod watch;
 
 pub use client::ClientDescription;
 pub use client::{
@@ -55,6 +56,7 @@ pub use retry::RetryConfig;
 pub use secret::{REDACTED, Secret, SecretLengthError};
 pub(crate) use state::ClientState;
 pub use wait::{TaskGroupStatus, TaskStatus, Wait};
+pub use watch::{WaitForTaskGroups, WaitForTasks};
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

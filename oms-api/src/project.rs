@@ -195,12 +195,10 @@ impl Asking {
         let (status, headers, body) = tokio::time::timeout(self.attempt_timeout, exchange)
             .await
             .map_err(|_| {
-                Error::from(TimeoutError::new(
-                    TimeoutKind::Attempt,
-                    self.attempt_timeout,
-                    true,
-                    peer,
-                ))
+                Error::from(
+                    TimeoutError::new(TimeoutKind::Attempt, self.attempt_timeout, true, peer)
+                        .unanswered(),
+                )
             })??;
         if status.is_client_error() || status.is_server_error() {
             return Err(service_error(peer, status, &headers, &body, false, None).into());

@@ -122,7 +122,26 @@ pub struct Wait {
     max: Duration,
 }
 
+impl Default for Wait {
+    /// A day, polling after 1 s, then every 2, 4 … up to 30 s.
+    fn default() -> Self {
+        Self::new(Duration::from_secs(24 * 3600))
+    }
+}
+
 impl Wait {
+    pub(crate) fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    pub(crate) fn first(&self) -> Duration {
+        self.first
+    }
+
+    pub(crate) fn max(&self) -> Duration {
+        self.max
+    }
+
     /// Waits at most `deadline` in all.
     pub fn new(deadline: Duration) -> Self {
         Self {
@@ -193,7 +212,7 @@ fn reason(error_reason: Option<&ErrorReason>) -> (Option<String>, Option<String>
 /// exist: `OMS.1009` (with the `400` ShowTask answers, or a `404`), or
 /// another OMS code with a `404`. A gateway's `404` (`APIGW.0101`: no such
 /// API, a wrong endpoint) is not about the resource and stays as it is.
-fn gone(error: Error, resource: &str) -> Error {
+pub(crate) fn gone(error: Error, resource: &str) -> Error {
     let missing = error.as_service_error().is_some_and(|e| {
         e.code() == "OMS.1009"
             || (e.status() == reqwest::StatusCode::NOT_FOUND && e.code().starts_with("OMS."))
@@ -304,7 +323,11 @@ impl Client {
     }
 }
 
-fn failed(resource: &str, status: Option<i32>, error_reason: Option<&ErrorReason>) -> Error {
+pub(crate) fn failed(
+    resource: &str,
+    status: Option<i32>,
+    error_reason: Option<&ErrorReason>,
+) -> Error {
     let (error_code, error_msg) = reason(error_reason);
     WaitError::Failed {
         resource: resource.to_owned(),

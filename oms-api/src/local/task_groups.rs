@@ -182,7 +182,7 @@ pub(super) fn list(state: &mut State, call: &Call<'_>) -> Outcome {
     call.check_rules()?;
     let paging = call.paging()?;
     let status: Option<i64> = call.query("status")?;
-    state.migration.tick();
+    state.migration.advance();
     let matching: Vec<&Value> = state
         .migration
         .groups
@@ -196,7 +196,7 @@ pub(super) fn list(state: &mut State, call: &Call<'_>) -> Outcome {
 /// ShowTaskGroup: `404` for an unknown or deleted group.
 pub(super) fn show(state: &mut State, call: &Call<'_>) -> Outcome {
     call.check_rules()?;
-    state.migration.tick();
+    state.migration.advance();
     let group = state
         .migration
         .group(call.param(1))

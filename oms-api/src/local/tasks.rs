@@ -32,8 +32,10 @@ use crate::types;
 /// How the migration tasks that the local OMS creates behave over time.
 ///
 /// Every ShowTask, ListTasks, ShowTaskGroup or ListTaskGroup call is one
-/// tick of the local OMS's clock. A task waits for one tick, then migrates
-/// for `steps` ticks, its counters growing evenly, then succeeds or fails.
+/// tick of the local OMS's clock — or, with [`tick_every`](Self::tick_every),
+/// the clock ticks with the time that passes, whatever is asked. A task
+/// waits for one tick, then migrates for `steps` ticks, its counters growing
+/// evenly, then succeeds or fails.
 ///
 /// The totals are the objects of the task's source in a
 /// [`SourceBucket`] given to the local OMS when there is one, else the
@@ -45,6 +47,7 @@ pub struct MigrationPlan {
     steps: u32,
     failure: Option<(String, String)>,
     endless: bool,
+    tick_every: Option<std::time::Duration>,
 }
 
 impl Default for MigrationPlan {
@@ -64,7 +67,16 @@ impl MigrationPlan {
             steps: steps.max(1),
             failure: None,
             endless: false,
+            tick_every: None,
         }
+    }
+
+    /// The clock ticks once every `period` of real time (at least 1 ms),
+    /// not once per call: tasks take the same time however often they are
+    /// asked about, as the service's do.
+    pub fn tick_every(mut self, period: std::time::Duration) -> Self {
+        self.tick_every = Some(period.max(std::time::Duration::from_millis(1)));
+        self
     }
 
     /// Tasks fail at their last step with this `error_reason`, the first
@@ -95,6 +107,8 @@ pub(super) struct Migration {
     /// When each task counted against the quota was created.
     pub(super) created: Vec<Instant>,
     next_id: i64,
+    /// When the clock last ticked, with [`MigrationPlan::tick_every`].
+    last_tick: Option<Instant>,
     /// Oldest first.
     pub(super) tasks: Vec<Task>,
     /// Oldest first.
@@ -265,6 +279,7 @@ impl Migration {
             quota,
             created: Vec::new(),
             next_id,
+            last_tick: Some(Instant::now()),
             tasks: tasks.into_iter().map(Task::raw).collect(),
             groups: groups
                 .into_iter()
@@ -314,8 +329,28 @@ impl Migration {
         Ok(())
     }
 
+    /// The clock moves on before an answer: one tick, or the ticks of the
+    /// time that passed ([`MigrationPlan::tick_every`]).
+    pub(super) fn advance(&mut self) {
+        let Some(period) = self.plan.tick_every else {
+            self.tick();
+            return;
+        };
+        let now = Instant::now();
+        let last = *self.last_tick.get_or_insert(now);
+        let due = now.saturating_duration_since(last).as_nanos() / period.as_nanos().max(1);
+        // Enough for any task to run its course; more changes nothing.
+        let ticks = due.min(u128::from(self.plan.steps) + 2);
+        for _ in 0..ticks {
+            self.tick();
+        }
+        if due > 0 {
+            self.last_tick = Some(last + period * u32::try_from(due).unwrap_or(u32::MAX));
+        }
+    }
+
     /// One tick of the clock: every task, then every group.
-    pub(super) fn tick(&mut self) {
+    fn tick(&mut self) {
         for task in &mut self.tasks {
             task.step();
         }
@@ -540,7 +575,7 @@ pub(super) fn list(state: &mut State, call: &Call<'_>) -> Outcome {
     let status: Option<i64> = call.query("status")?;
     let group: Option<String> = call.query("group_id")?;
     let name: Option<String> = call.query("task_name")?;
-    state.migration.tick();
+    state.migration.advance();
     let matching: Vec<&Value> = state
         .migration
         .tasks
@@ -559,7 +594,7 @@ pub(super) fn list(state: &mut State, call: &Call<'_>) -> Outcome {
 /// ShowTask.
 pub(super) fn show(state: &mut State, call: &Call<'_>) -> Outcome {
     let id = task_id(call)?;
-    state.migration.tick();
+    state.migration.advance();
     let task = state.migration.task(id).ok_or_else(no_such_task)?;
     Ok(Some(task.info.clone()))
 }

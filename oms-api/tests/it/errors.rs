@@ -225,3 +225,100 @@ async fn a_slow_answer_is_a_timeout_error() {
     let error = call(&client).await;
     assert!(matches!(error, Error::Timeout(_)), "{error:?}");
 }
+
+/// After a failure that leaves open whether OMS acted, a create says so;
+/// after one that shows it did not, it says that.
+#[tokio::test]
+async fn an_ambiguous_create_says_it_may_have_been_applied() {
+    use crate::server::{ScriptedServer, closed_port, read_head, valid_create_task_body};
+    let create = |url: String| async move {
+        let client = Client::builder()
+            .endpoint(&url)
+            .credentials(Credentials::iam_token("token").unwrap())
+            .attempt_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        client
+            .create_task()
+            .project_id("p")
+            .body_map(valid_create_task_body)
+            .send()
+            .await
+            .unwrap_err()
+    };
+    let silent = CannedServer::start(Canned::new(200, "{}").delay(Duration::from_secs(30))).await;
+    let hangs_up = ScriptedServer::start(|mut stream| async move {
+        read_head(&mut stream).await;
+    })
+    .await;
+    let cases: Vec<(&str, String, bool)> = vec![
+        ("unanswered", silent.url().to_owned(), true),
+        ("hung up", hangs_up.url().to_owned(), true),
+        (
+            "503",
+            CannedServer::start(Canned::new(503, ""))
+                .await
+                .url()
+                .to_owned(),
+            true,
+        ),
+        (
+            "success, garbled",
+            CannedServer::start(Canned::new(200, "not json"))
+                .await
+                .url()
+                .to_owned(),
+            true,
+        ),
+        (
+            "400",
+            CannedServer::start(Canned::new(
+                400,
+                r#"{"error_code":"OMS.0001","error_msg":"no"}"#,
+            ))
+            .await
+            .url()
+            .to_owned(),
+            false,
+        ),
+        (
+            "closed port",
+            format!("http://127.0.0.1:{}", closed_port().port()),
+            false,
+        ),
+    ];
+    for (case, url, ambiguous) in cases {
+        let error = create(url).await;
+        assert_eq!(
+            error.may_have_been_applied(),
+            ambiguous,
+            "{case}: {error:?}"
+        );
+        assert!(!error.is_retryable() || !ambiguous, "{case}");
+    }
+    // Nothing sent: a rule broken, or no slot before the deadline.
+    let validation = Client::builder()
+        .endpoint("http://127.0.0.1:9")
+        .credentials(Credentials::iam_token("token").unwrap())
+        .build()
+        .unwrap()
+        .create_task()
+        .project_id("p")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(!validation.may_have_been_applied());
+    // The local OMS applying a create and then dropping the connection.
+    let oms = oms_api::local::LocalOms::builder()
+        .faults(1.0)
+        .start()
+        .await
+        .unwrap();
+    let mut applied = 0;
+    for _ in 0..8 {
+        let error = create(oms.base_url()).await;
+        assert!(error.may_have_been_applied(), "{error:?}");
+        applied = oms.migration_task_ids().len();
+    }
+    assert!(applied > 0, "some were applied although every call failed");
+}

@@ -21,5 +21,6 @@ mod signing_vectors;
 mod signing_wire;
 mod sources;
 mod validation;
+mod watch;
 mod wire;
 mod wire_v2;
