@@ -13,12 +13,12 @@
 //! ```
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use oms_api::local::{LocalOms, MigrationPlan, TaskStatus};
-use oms_api::{Client, Credentials, Error, FlowControl, RetryConfig};
+use oms_api::{Client, Credentials, Error, RetryConfig, Wait};
 
 /// Sizes: full, or the smoke run's.
 struct Sizes {
@@ -28,6 +28,8 @@ struct Sizes {
     creates: usize,
     outage: Duration,
     watched: usize,
+    /// How long each of a watched task's 5 ticks takes.
+    task_tick: Duration,
     keys: Vec<usize>,
     feed_rate: f64,
 }
@@ -40,6 +42,7 @@ fn full() -> Sizes {
         creates: 200,
         outage: Duration::from_secs(30),
         watched: 1000,
+        task_tick: Duration::from_secs(1),
         keys: vec![100_000, 1_000_000],
         feed_rate: 200.0,
     }
@@ -53,6 +56,7 @@ fn smoke() -> Sizes {
         creates: 50,
         outage: Duration::from_secs(1),
         watched: 50,
+        task_tick: Duration::from_millis(20),
         keys: vec![5_000],
         feed_rate: 200.0,
     }
@@ -90,6 +94,15 @@ fn main() {
         }
         if wanted("creates") {
             creates(&sizes).await;
+        }
+        if wanted("outage") {
+            outage(&sizes).await;
+        }
+        if wanted("watch") {
+            watch(&sizes).await;
+        }
+        if wanted("feed") {
+            feed(&sizes).await;
         }
     });
 }
@@ -220,7 +233,203 @@ fn create_body(
     )
 }
 
-#[allow(dead_code)]
-fn unused() -> (Arc<AtomicBool>, Ordering, RetryConfig, FlowControl) {
-    unimplemented!()
+async fn show(client: &Client) -> Result<(), Error> {
+    client
+        .show_sync_task()
+        .project_id("p")
+        .sync_task_id("t")
+        .query_time(0)
+        .send()
+        .await
+        .map(drop)
+}
+
+/// Every answer 503 for a while, then healthy: ShowSyncTask calls run
+/// throughout, 64 at a time.
+async fn outage(sizes: &Sizes) {
+    let oms = LocalOms::builder()
+        .sync_task("t", TaskStatus::Stopped)
+        .record_requests(false)
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .endpoint(&oms.base_url())
+        .credentials(Credentials::iam_token("token").unwrap())
+        .retry(RetryConfig::new().initial_backoff(Duration::from_millis(50)))
+        .build()
+        .unwrap();
+    oms.set_outage(true);
+    let stop = Arc::new(AtomicBool::new(false));
+    let counts = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+    let workers: Vec<_> = (0..64)
+        .map(|_| {
+            let (client, stop, counts) = (client.clone(), Arc::clone(&stop), Arc::clone(&counts));
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let ok = show(&client).await.is_ok();
+                    counts.0.fetch_add(1, Ordering::Relaxed);
+                    if ok {
+                        counts.1.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    // The first second spends the budget; the rest of the outage is measured.
+    let budget_spent = Duration::from_secs(1).min(sizes.outage / 2);
+    tokio::time::sleep(budget_spent).await;
+    let (calls_before, requests_before) = (counts.0.load(Ordering::Relaxed), oms.received());
+    tokio::time::sleep(sizes.outage - budget_spent).await;
+    let (calls, requests) = (
+        counts.0.load(Ordering::Relaxed) - calls_before,
+        oms.received() - requests_before,
+    );
+    oms.set_outage(false);
+    let recovered_at = Instant::now();
+    let succeeded_before = counts.1.load(Ordering::Relaxed);
+    while counts.1.load(Ordering::Relaxed) == succeeded_before {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let first_success = recovered_at.elapsed();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let successes = counts.1.load(Ordering::Relaxed) - succeeded_before;
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    println!(
+        "\nAn outage (every answer 503) of {:?}, 64 calls in flight:",
+        sizes.outage
+    );
+    println!(
+        "after the first {budget_spent:?}: {calls} calls, {requests} requests, {:.3} requests per call",
+        requests as f64 / calls.max(1) as f64
+    );
+    println!(
+        "healthy again: first success after {:.1} ms, {successes} successes in the next second",
+        first_success.as_secs_f64() * 1000.0
+    );
+}
+
+/// 1000 tasks watched to their ends: one wait_for_task per task, then
+/// wait_for_tasks; the tasks run 5 s on the local OMS's wall clock.
+async fn watch(sizes: &Sizes) {
+    let plan = || MigrationPlan::succeeding(10, 10, 4).tick_every(sizes.task_tick);
+    let wait = Wait::new(Duration::from_secs(120)).poll_every(sizes.task_tick, sizes.task_tick * 2);
+    println!(
+        "\n{} tasks watched to their ends (each runs {:?}):",
+        sizes.watched,
+        sizes.task_tick * 5
+    );
+    println!("watcher | requests | time");
+    for by_listing in [false, true] {
+        let oms = LocalOms::builder()
+            .migration_plan(plan())
+            .record_requests(false)
+            .start()
+            .await
+            .unwrap();
+        let client = client(&oms);
+        let mut ids = Vec::new();
+        for _ in 0..sizes.watched {
+            let task = client
+                .create_task()
+                .project_id("p")
+                .body_map(create_body)
+                .send()
+                .await
+                .unwrap()
+                .into_inner();
+            ids.push(task.id.unwrap());
+        }
+        let before = oms.received();
+        let started = Instant::now();
+        if by_listing {
+            let finished = client
+                .wait_for_tasks(ids.iter().copied())
+                .project_id("p")
+                .wait(wait)
+                .stream()
+                .filter(|task| std::future::ready(task.is_ok()))
+                .count()
+                .await;
+            assert_eq!(finished, sizes.watched);
+        } else {
+            let waits = ids
+                .iter()
+                .map(|id| client.wait_for_task("p", *id, &wait, |_| {}));
+            for result in futures::future::join_all(waits).await {
+                result.unwrap();
+            }
+        }
+        let requests = oms.received() - before;
+        let name = if by_listing {
+            "wait_for_tasks (listings)"
+        } else {
+            "wait_for_task each (ShowTask)"
+        };
+        println!(
+            "{name} | {requests} | {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+}
+
+/// Keys fed to a sync task through the gateway's throttle, with 5 % of the
+/// requests failing (503s, dropped connections).
+async fn feed(sizes: &Sizes) {
+    println!(
+        "\nKeys fed to a sync task, gateway at {}/s per operation, 5 % faults:",
+        sizes.feed_rate
+    );
+    println!(
+        "keys | delivered | undelivered | requests sent | time | keys/s | of capacity | peak RSS"
+    );
+    for &keys in &sizes.keys {
+        let oms = LocalOms::builder()
+            .sync_task("t", TaskStatus::Synchronizing)
+            .throttle(sizes.feed_rate)
+            .faults(0.05)
+            .record_requests(false)
+            .keep_event_keys(false)
+            .start()
+            .await
+            .unwrap();
+        let client = client(&oms);
+        let started = Instant::now();
+        let report = client
+            .feed_sync_events("t")
+            .project_id("p")
+            .in_flight(32)
+            .send(futures::stream::iter(
+                (0..keys).map(|i| format!("objects/{i:09}.bin")),
+            ))
+            .await;
+        let took = started.elapsed().as_secs_f64();
+        let (received, _) = oms.sync_events("t").unwrap();
+        assert!(received >= report.delivered);
+        let rate = keys as f64 / took;
+        let capacity = sizes.feed_rate * 100.0;
+        println!(
+            "{keys} | {} | {} | {} | {took:.1} s | {rate:.0} | {:.1} % | {}",
+            report.delivered,
+            report.undelivered.len(),
+            oms.received(),
+            100.0 * rate / capacity,
+            peak_rss()
+        );
+    }
+}
+
+/// This process's peak resident set size so far (Linux), in MiB.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{:.1} MiB", kib / 1024.0))
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -7,6 +7,7 @@ mod deadline;
 mod dispatch;
 pub mod endpoint;
 mod error;
+mod feed;
 mod files;
 pub mod flow;
 mod generated;
@@ -45,6 +46,7 @@ pub use error::{
     ClockSkew, ConfigError, Error, Peer, REQUEST_ID_HEADER, Service, ServiceError, SigningError,
     TimeoutError, TimeoutKind, TransportError, ValidationError, WaitError,
 };
+pub use feed::{FeedReport, FeedSyncEvents, Undelivered};
 pub use flow::{FlowControl, RetryBudget};
 pub use generated::{Client, builder, operations, types};
 pub use http::USER_AGENT;

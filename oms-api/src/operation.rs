@@ -166,6 +166,14 @@ impl Operation {
         })
     }
 
+    /// The most items the spec allows in array `field`.
+    pub(crate) fn max_items(&self, location: Location, field: &str) -> Option<usize> {
+        self.rules.iter().find_map(|rule| match rule.check {
+            Check::Items { max, .. } if rule.location == location && rule.field == field => max,
+            _ => None,
+        })
+    }
+
     /// The parameter names, in the template's order.
     pub(crate) fn params(&self) -> impl Iterator<Item = &'static str> {
         self.path.iter().filter_map(|segment| match segment {

@@ -15,13 +15,20 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// * for every operation: a connection that could not be made, a request
 ///   an HTTP/2 server refused unprocessed (`REFUSED_STREAM`, or a graceful
 ///   `GOAWAY` that did not take it), and `429 Too Many Requests` (the
-///   gateway throttled the request before the service saw it);
+///   gateway throttled the request before the service saw it). With flow
+///   control on (the default, [`FlowControl`](crate::FlowControl)) a `429`
+///   is sent again in its operation's next send slot until the operation
+///   deadline, counting as no attempt; with it off, or with retries
+///   [`disabled`](Self::disabled), it counts like any other failure;
 /// * for operations that may be repeated only: `502`, `503`, `504`, an
 ///   attempt that timed out, and a connection lost during the exchange.
 ///   CreateSyncTask, StartSyncTask and StopSyncTask are never repeated
 ///   after the service may have acted on them.
 ///
-/// The wait doubles from [`initial_backoff`](Self::initial_backoff) up to
+/// Every retry but a throttled request's spends from the client's
+/// [`RetryBudget`](crate::RetryBudget); with it spent, the failure is
+/// returned at once. The wait doubles from
+/// [`initial_backoff`](Self::initial_backoff) up to
 /// [`max_backoff`](Self::max_backoff), with up to a quarter of random
 /// jitter; a `Retry-After` of seconds is honoured up to `max_backoff`. No
 /// wait goes past the operation's deadline

@@ -180,6 +180,15 @@ fn answer(
         shared.throttled.fetch_add(1, Ordering::Relaxed);
         return (throttle.refusal(request_id), false);
     }
+    if shared.outage.load(Ordering::SeqCst) {
+        let answer = gateway::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "APIGW.0201",
+            "Backend unavailable (an outage)",
+            request_id,
+        );
+        return (answer, false);
+    }
     let dropped = match fault(shared, serial) {
         Fault::None => false,
         Fault::Unavailable => {

@@ -107,6 +107,7 @@ pub struct LocalOmsBuilder {
     throttle: Option<f64>,
     faults: f64,
     record: bool,
+    keep_event_keys: bool,
 }
 
 /// The project id the local IAM answers for any region, unless
@@ -131,6 +132,7 @@ impl Default for LocalOmsBuilder {
             throttle: None,
             faults: 0.0,
             record: true,
+            keep_event_keys: true,
         }
     }
 }
@@ -327,6 +329,15 @@ impl LocalOmsBuilder {
         self
     }
 
+    /// Whether the distinct object keys of CreateSyncEvents are kept, for
+    /// [`LocalOms::sync_events`] and [`LocalOms::received_event_key`].
+    /// Default: `true`; turn it off for feeds of millions of keys (then only
+    /// the keys received are counted).
+    pub fn keep_event_keys(mut self, keep: bool) -> Self {
+        self.keep_event_keys = keep;
+        self
+    }
+
     /// Binds to a free port on 127.0.0.1 and starts serving in the
     /// background, until the returned [`LocalOms`] is dropped.
     pub async fn start(self) -> std::io::Result<LocalOms> {
@@ -345,6 +356,7 @@ impl LocalOmsBuilder {
             faults: self.faults,
             record: self.record,
             throttled: AtomicU64::new(0),
+            outage: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(State {
                 sync_tasks: self.tasks.into_iter().map(sync_tasks::Task::new).collect(),
                 migration: tasks::Migration::new(
@@ -357,6 +369,7 @@ impl LocalOmsBuilder {
                 list_files: self.list_files,
                 projects: self.projects,
                 privacy_agreed: false,
+                keep_event_keys: self.keep_event_keys,
                 requests: Vec::new(),
             }),
         });
@@ -448,6 +461,14 @@ impl LocalOms {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Starts or ends an outage: while it lasts, every request that passes
+    /// the gateway is answered `503` and not processed.
+    pub fn set_outage(&self, down: bool) {
+        self.shared
+            .outage
+            .store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// How many requests were received, throttled or not.
     pub fn received(&self) -> u64 {
         self.shared
@@ -456,7 +477,9 @@ impl LocalOms {
     }
 
     /// How many object keys sync task `id` received in CreateSyncEvents,
-    /// and how many distinct ones; `None` when there is no such task.
+    /// and how many distinct ones (0 unless
+    /// [`LocalOmsBuilder::keep_event_keys`]); `None` when there is no such
+    /// task.
     pub fn sync_events(&self, id: &str) -> Option<(u64, usize)> {
         let state = self.shared.lock();
         let task = state.sync_task(id)?;
@@ -493,6 +516,8 @@ struct Shared {
     record: bool,
     /// Requests answered `429`.
     throttled: AtomicU64,
+    /// Every request is answered `503` while it is set.
+    outage: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
 }
 
@@ -506,6 +531,7 @@ struct State {
     /// The local IAM's projects: (name, id); empty: one per name.
     projects: Vec<(String, String)>,
     privacy_agreed: bool,
+    keep_event_keys: bool,
     requests: Vec<RecordedRequest>,
 }
 

@@ -221,10 +221,13 @@ pub(super) fn stop(state: &mut State, call: &Call<'_>) -> Outcome {
 pub(super) fn events(state: &mut State, call: &Call<'_>) -> Outcome {
     let body: types::CreateSyncEventsReq = call.body()?;
     let count = i64::try_from(body.object_keys.len()).unwrap_or(i64::MAX);
+    let keep = state.keep_event_keys;
     let task = find_mut(state, call.param(1), StatusCode::NOT_FOUND)?;
     task.events += count;
-    task.event_keys
-        .extend(body.object_keys.into_iter().map(|key| key.to_string()));
+    if keep {
+        task.event_keys
+            .extend(body.object_keys.into_iter().map(|key| key.to_string()));
+    }
     Ok(None)
 }
 

@@ -4,6 +4,7 @@
 mod decoding;
 mod errors;
 mod examples;
+mod feed;
 mod fleet;
 mod generated;
 mod local_oms;
