@@ -20,7 +20,7 @@ use progenitor_impl::{
 };
 
 #[cfg(feature = "generate")]
-pub use spec::{EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, REGIONS, RULE, SECRET};
+pub use spec::{CODES, EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, REGIONS, RULE, SECRET};
 
 /// The command that regenerates everything this crate emits, named in the
 /// `@generated` header.
@@ -191,8 +191,12 @@ impl Builder {
             syn::parse2::<syn::File>(quote::quote!(#tokens #tables)).map_err(Error::Format)?;
         passes::validation::rewrite(&mut file, &facts.patterns)?;
         passes::patterns::rewrite(&mut file)?;
+        passes::collect::rewrite(&mut file, &facts.property_order)?;
+        passes::defaults::rewrite(&mut file, &facts.defaults)?;
         passes::send::rewrite(&mut file, &facts)?;
         passes::setters::rewrite(&mut file);
+        passes::strings::rewrite(&mut file)?;
+        passes::docs::rewrite(&mut file, &facts)?;
         passes::client::rewrite(&mut file);
         let header = reviewed::header(&spec.path, &spec.digest);
         let client = format!("{header}{}", prettyplease::unparse(&file));

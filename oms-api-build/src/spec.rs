@@ -28,6 +28,10 @@ pub const REGIONS: &str = "x-oms-regions";
 /// On an object schema of a request body: the properties of which exactly
 /// one must be set.
 pub const EXACTLY_ONE_OF: &str = "x-oms-exactly-one-of";
+/// On an integer property of a component schema whose numbers are codes:
+/// the name of the enum the client reads them as, and each code's name,
+/// words, and whether it is final or a failure.
+pub const CODES: &str = "x-oms-codes";
 
 /// The spec as parsed, and where it came from.
 pub(crate) struct Spec {
@@ -137,13 +141,49 @@ impl Spec {
                 .iter()
                 .filter_map(|r| r.open_enum.clone())
                 .collect(),
+            open_enum_values: BTreeMap::new(),
             replacements,
             patterns: BTreeMap::new(),
             operations: Vec::new(),
             secret_fields: BTreeSet::new(),
+            codes: Vec::new(),
+            defaults: Vec::new(),
+            property_order: BTreeMap::new(),
         };
         for (name, schema) in self.schemas() {
             self.walk(name, schema, &mut facts)?;
+            if let SchemaKind::Type(Type::String(string)) = &schema.schema_kind
+                && facts.open_enums.contains(name)
+            {
+                let values = string.enumeration.iter().flatten().cloned().collect();
+                facts.open_enum_values.insert(name.clone(), values);
+            }
+            if let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind {
+                facts
+                    .property_order
+                    .insert(name.clone(), object.properties.keys().cloned().collect());
+                for (field, property) in &object.properties {
+                    let ReferenceOr::Item(property) = property else {
+                        continue;
+                    };
+                    if let Some(codes) = property.schema_data.extensions.get(CODES) {
+                        facts.codes.push(codes_of(name, field, property, codes)?);
+                    }
+                    let default = property.schema_data.default.clone().or_else(|| {
+                        self.resolve_item(property)
+                            .and_then(|p| p.schema_data.default.clone())
+                    });
+                    if let Some(default) = default
+                        && object.required.contains(field)
+                    {
+                        facts.defaults.push(FieldDefault {
+                            schema: name.clone(),
+                            field: field.clone(),
+                            json: default.to_string(),
+                        });
+                    }
+                }
+            }
         }
         for (path, method, operation) in self.api.operations() {
             let operation = self.operation(path, method, operation, &mut facts)?;
@@ -455,6 +495,85 @@ impl Spec {
     }
 }
 
+/// The codes an `x-oms-codes` extension on `schema`'s property `field`
+/// declares: `{name: Enum, values: [{code, name, words, final?, failure?}]}`
+/// on an integer property.
+fn codes_of(
+    schema: &str,
+    field: &str,
+    property: &Schema,
+    codes: &serde_json::Value,
+) -> Result<Codes, Error> {
+    let at = format!("{schema}.{field}");
+    if !matches!(property.schema_kind, SchemaKind::Type(Type::Integer(_))) {
+        return Err(extension_error(&at, CODES, "is not on an integer property"));
+    }
+    let malformed = || {
+        extension_error(
+            &at,
+            CODES,
+            "is not {name, values: [{code, name, words, final, failure}]}",
+        )
+    };
+    let name = codes
+        .get("name")
+        .and_then(serde_json::Value::as_str)
+        .filter(|name| is_rust_name(name))
+        .ok_or_else(malformed)?;
+    let values = codes
+        .get("values")
+        .and_then(serde_json::Value::as_array)
+        .filter(|values| !values.is_empty())
+        .ok_or_else(malformed)?;
+    let flag = |value: &serde_json::Value, key: &str| match value.get(key) {
+        None => Ok(false),
+        Some(flag) => flag.as_bool().ok_or_else(malformed),
+    };
+    let mut out = Vec::new();
+    for value in values {
+        let code = value
+            .get("code")
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|code| i32::try_from(code).ok())
+            .ok_or_else(malformed)?;
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(malformed)
+        };
+        let variant = text("name")?;
+        if !is_rust_name(&variant) || variant == "Other" {
+            return Err(malformed());
+        }
+        out.push(Code {
+            code,
+            name: variant,
+            words: text("words")?,
+            is_final: flag(value, "final")?,
+            is_failure: flag(value, "failure")?,
+        });
+    }
+    let mut seen = BTreeSet::new();
+    if !out.iter().all(|c| seen.insert(c.code)) {
+        return Err(extension_error(&at, CODES, "lists a code twice"));
+    }
+    Ok(Codes {
+        name: name.to_owned(),
+        schema: schema.to_owned(),
+        field: field.to_owned(),
+        description: property.schema_data.description.clone().unwrap_or_default(),
+        values: out,
+    })
+}
+
+/// An upper-camel-case Rust identifier.
+fn is_rust_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 fn is_secret(schema: &Schema) -> bool {
     schema.schema_data.extensions.get(SECRET) == Some(&serde_json::Value::Bool(true))
 }
@@ -507,6 +626,44 @@ pub(crate) struct Facts {
     pub secret_fields: BTreeSet<String>,
     /// The string enums some `x-oms-open-enum` schema opens.
     pub open_enums: BTreeSet<String>,
+    /// Their values, in the spec's order.
+    pub open_enum_values: BTreeMap<String, Vec<String>>,
+    /// Every `x-oms-codes` property.
+    pub codes: Vec<Codes>,
+    /// Required properties with a `default`: the builder starts with it.
+    pub defaults: Vec<FieldDefault>,
+    /// Each component object schema's properties, in the spec's order.
+    pub property_order: BTreeMap<String, Vec<String>>,
+}
+
+/// An integer property whose numbers are codes (`x-oms-codes`).
+pub(crate) struct Codes {
+    /// The enum's name.
+    pub name: String,
+    /// The object schema and its property.
+    pub schema: String,
+    pub field: String,
+    /// The property's description.
+    pub description: String,
+    pub values: Vec<Code>,
+}
+
+/// One code.
+pub(crate) struct Code {
+    pub code: i32,
+    /// The variant's name.
+    pub name: String,
+    /// What it means, in lower-case words (`waiting to start`).
+    pub words: String,
+    pub is_final: bool,
+    pub is_failure: bool,
+}
+
+/// A required property's default, as JSON text.
+pub(crate) struct FieldDefault {
+    pub schema: String,
+    pub field: String,
+    pub json: String,
 }
 
 /// A component schema to replace by a hand-written type.

@@ -83,6 +83,7 @@ pub(crate) fn tables(facts: &Facts) -> TokenStream {
     let names = facts.operations.iter().map(|op| constant(&op.id));
     let secrets = &facts.secret_fields;
     let open_enums = facts.open_enums.iter().map(|name| {
+        let values = facts.open_enum_values.get(name).cloned().unwrap_or_default();
         let name = format_ident!("{name}");
         quote! {
             impl ::std::convert::From<crate::types::#name> for crate::OpenEnum<crate::types::#name> {
@@ -90,10 +91,20 @@ pub(crate) fn tables(facts: &Facts) -> TokenStream {
                     crate::OpenEnum::Known(value)
                 }
             }
+            impl crate::open_enum::Listed for crate::types::#name {
+                const VALUES: &'static [&'static str] = &[#(#values),*];
+            }
         }
     });
+    let codes = facts.codes.iter().map(codes);
     quote! {
         #(#open_enums)*
+
+        /// The enums of the spec's coded numbers (`x-oms-codes`), and the
+        /// typed views of the fields that hold them.
+        pub mod codes {
+            #(#codes)*
+        }
 
         /// Every operation of the spec, with the facts the client acts on
         /// (see [`Operation`](crate::operation::Operation)).
@@ -106,6 +117,118 @@ pub(crate) fn tables(facts: &Facts) -> TokenStream {
             /// The names of the fields whose values are secrets
             /// (`x-oms-secret`), wherever they appear in a body.
             pub static SECRET_FIELDS: &[&str] = &[#(#secrets),*];
+        }
+    }
+}
+
+/// An enum of codes, and the typed view of the field that holds them.
+fn codes(codes: &crate::spec::Codes) -> TokenStream {
+    let name = format_ident!("{}", codes.name);
+    let schema = format_ident!("{}", codes.schema);
+    let field = format_ident!("{}", codes.field);
+    let variants = codes.values.iter().map(|code| {
+        let variant = format_ident!("{}", code.name);
+        let doc = format!(" `{}`: {}.", code.code, code.words);
+        quote!(#[doc = #doc] #variant,)
+    });
+    let from_code = codes.values.iter().map(|code| {
+        let (variant, number) = (format_ident!("{}", code.name), code.code);
+        quote!(#number => Self::#variant,)
+    });
+    let to_code = codes.values.iter().map(|code| {
+        let (variant, number) = (format_ident!("{}", code.name), code.code);
+        quote!(Self::#variant => #number,)
+    });
+    let words = codes.values.iter().map(|code| {
+        let (variant, words) = (format_ident!("{}", code.name), &code.words);
+        quote!(Self::#variant => f.write_str(#words),)
+    });
+    let any_of = |chosen: Vec<syn::Ident>| {
+        if chosen.is_empty() {
+            quote!(false)
+        } else {
+            quote!(matches!(self, #(Self::#chosen)|*))
+        }
+    };
+    let finals = any_of(
+        codes
+            .values
+            .iter()
+            .filter(|c| c.is_final)
+            .map(|c| format_ident!("{}", c.name))
+            .collect(),
+    );
+    let failures = any_of(
+        codes
+            .values
+            .iter()
+            .filter(|c| c.is_failure)
+            .map(|c| format_ident!("{}", c.name))
+            .collect(),
+    );
+    let doc = format!(
+        " The codes of `{}.{}`: {}",
+        codes.schema,
+        codes.field,
+        codes.description.trim()
+    );
+    let view_doc = format!(
+        " `{}` as a [`{}`], when the answer has it.",
+        codes.field, codes.name
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A code this client does not know.
+            Other(i32),
+        }
+
+        impl #name {
+            /// The value for the service's code.
+            pub fn from_code(code: i32) -> Self {
+                match code {
+                    #(#from_code)*
+                    other => Self::Other(other),
+                }
+            }
+
+            /// The service's code.
+            pub fn code(self) -> i32 {
+                match self {
+                    #(#to_code)*
+                    Self::Other(other) => other,
+                }
+            }
+
+            /// Whether it stays so until someone acts.
+            pub fn is_final(self) -> bool {
+                #finals
+            }
+
+            /// Whether it is a failure.
+            pub fn is_failure(self) -> bool {
+                #failures
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            /// What it means, in words (`migrating`).
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    #(#words)*
+                    Self::Other(other) => write!(f, "in status {other}"),
+                }
+            }
+        }
+
+        impl crate::types::#schema {
+            #[doc = #view_doc]
+            pub fn #field(&self) -> ::std::option::Option<#name> {
+                self.#field.map(#name::from_code)
+            }
         }
     }
 }

@@ -395,6 +395,10 @@ impl fmt::Display for RequestIdSuffix<'_> {
 /// and states the rule as the spec does (`must be 1 to 100 characters`),
 /// never the value.
 ///
+/// A request that breaks several rules reports them all, in the order the
+/// spec lists the fields ([`errors`](Self::errors)); its `field` and
+/// `rule` are the first one's, and it displays them all.
+///
 /// Every builder holds one per required field until it is set, so the
 /// error is two words: a missing field is only its name; any other error
 /// is boxed, since it is built only when a value is refused.
@@ -408,9 +412,13 @@ enum Repr {
 }
 
 #[derive(Clone)]
-struct Broken {
-    field: Cow<'static, str>,
-    rule: Cow<'static, str>,
+enum Broken {
+    One {
+        field: Cow<'static, str>,
+        rule: Cow<'static, str>,
+    },
+    /// Two or more, in the spec's order.
+    All(Vec<ValidationError>),
 }
 
 /// What [`ValidationError::missing`] says.
@@ -419,7 +427,7 @@ const REQUIRED: &str = "is required";
 impl ValidationError {
     /// A new error for `field` (as named in the spec) and the `rule` it broke.
     pub fn new(field: impl Into<Cow<'static, str>>, rule: impl Into<Cow<'static, str>>) -> Self {
-        Self(Repr::Broken(Box::new(Broken {
+        Self(Repr::Broken(Box::new(Broken::One {
             field: field.into(),
             rule: rule.into(),
         })))
@@ -431,7 +439,10 @@ impl ValidationError {
     pub fn field(&self) -> &str {
         match &self.0 {
             Repr::Missing(field) => field,
-            Repr::Broken(broken) => &broken.field,
+            Repr::Broken(broken) => match &**broken {
+                Broken::One { field, .. } => field,
+                Broken::All(all) => all[0].field(),
+            },
         }
     }
 
@@ -439,7 +450,43 @@ impl ValidationError {
     pub fn rule(&self) -> &str {
         match &self.0 {
             Repr::Missing(_) => REQUIRED,
-            Repr::Broken(broken) => &broken.rule,
+            Repr::Broken(broken) => match &**broken {
+                Broken::One { rule, .. } => rule,
+                Broken::All(all) => all[0].rule(),
+            },
+        }
+    }
+
+    /// Every rule broken, in the order the spec lists the fields: this one
+    /// alone unless the request broke several.
+    pub fn errors(&self) -> &[ValidationError] {
+        match &self.0 {
+            Repr::Broken(broken) => match &**broken {
+                Broken::All(all) => all,
+                Broken::One { .. } => std::slice::from_ref(self),
+            },
+            Repr::Missing(_) => std::slice::from_ref(self),
+        }
+    }
+
+    /// `errors` as one error (several are flattened; none is a bug of the
+    /// caller and reads as the request's).
+    pub(crate) fn all(errors: Vec<ValidationError>) -> Self {
+        let mut flat: Vec<ValidationError> = Vec::with_capacity(errors.len());
+        for error in errors {
+            match error.0 {
+                Repr::Broken(broken) if matches!(*broken, Broken::All(_)) => {
+                    if let Broken::All(all) = *broken {
+                        flat.extend(all);
+                    }
+                }
+                other => flat.push(Self(other)),
+            }
+        }
+        match flat.len() {
+            0 => Self::new("request", "is invalid"),
+            1 => flat.remove(0),
+            _ => Self(Repr::Broken(Box::new(Broken::All(flat)))),
         }
     }
 
@@ -450,25 +497,42 @@ impl ValidationError {
 
     /// Whether this says that a required field was not given.
     pub(crate) fn is_missing(&self) -> bool {
-        self.rule() == REQUIRED
+        self.errors().len() == 1 && self.rule() == REQUIRED
     }
 
-    /// The field and the rule, owned.
-    fn into_parts(self) -> (Cow<'static, str>, Cow<'static, str>) {
+    /// Each error's field and rule, owned.
+    fn into_parts(self) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
         match self.0 {
-            Repr::Missing(field) => (Cow::Borrowed(field), Cow::Borrowed(REQUIRED)),
-            Repr::Broken(broken) => (broken.field, broken.rule),
+            Repr::Missing(field) => vec![(Cow::Borrowed(field), Cow::Borrowed(REQUIRED))],
+            Repr::Broken(broken) => match *broken {
+                Broken::One { field, rule } => vec![(field, rule)],
+                Broken::All(all) => all.into_iter().flat_map(Self::into_parts).collect(),
+            },
         }
     }
 
-    /// The error of `field`'s value: the rule of a `ValidationError` (with
-    /// its field, if any, nested under `field`), else the error's text.
+    /// The errors of `error` (a `ValidationError`, else its text as a rule)
+    /// with each field put under `at`.
+    fn under(at: &str, error: impl fmt::Display + 'static) -> Self {
+        let parts = match Self::downcast(error) {
+            Ok(error) => error.into_parts(),
+            Err(text) => vec![(Cow::Borrowed(""), Cow::Owned(text))],
+        };
+        Self::all(
+            parts
+                .into_iter()
+                .map(|(inner, rule)| match inner.is_empty() {
+                    true => Self::new(at.to_owned(), rule),
+                    false => Self::new(format!("{at}.{inner}"), rule),
+                })
+                .collect(),
+        )
+    }
+
+    /// The error of `field`'s value: the rules of a `ValidationError` (with
+    /// their fields, if any, nested under `field`), else the error's text.
     pub(crate) fn nest<E: fmt::Display + 'static>(field: &'static str, error: E) -> Self {
-        match Self::downcast(error).map(Self::into_parts) {
-            Ok((inner, rule)) if inner.is_empty() => Self::new(field, rule),
-            Ok((inner, rule)) => Self::new(format!("{field}.{inner}"), rule),
-            Err(text) => Self::new(field, text),
-        }
+        Self::under(field, error)
     }
 
     /// The error of item `index` of list `field`.
@@ -477,12 +541,7 @@ impl ValidationError {
         index: usize,
         error: E,
     ) -> Self {
-        let at = format!("{field}[{index}]");
-        match Self::downcast(error).map(Self::into_parts) {
-            Ok((inner, rule)) if inner.is_empty() => Self::new(at, rule),
-            Ok((inner, rule)) => Self::new(format!("{at}.{inner}"), rule),
-            Err(text) => Self::new(at, text),
-        }
+        Self::under(&format!("{field}[{index}]"), error)
     }
 
     /// `error` as it is, when it is a `ValidationError`; else its text as
@@ -502,7 +561,12 @@ impl ValidationError {
 
 impl PartialEq for ValidationError {
     fn eq(&self, other: &Self) -> bool {
-        self.field() == other.field() && self.rule() == other.rule()
+        let (mine, theirs) = (self.errors(), other.errors());
+        mine.len() == theirs.len()
+            && mine
+                .iter()
+                .zip(theirs)
+                .all(|(a, b)| a.field() == b.field() && a.rule() == b.rule())
     }
 }
 
@@ -510,6 +574,9 @@ impl Eq for ValidationError {}
 
 impl fmt::Debug for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.errors().len() > 1 {
+            return f.debug_list().entries(self.errors()).finish();
+        }
         f.debug_struct("ValidationError")
             .field("field", &self.field())
             .field("rule", &self.rule())
@@ -519,11 +586,17 @@ impl fmt::Debug for ValidationError {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let field = match self.field() {
-            "" => "value",
-            field => field,
-        };
-        write!(f, "invalid {field}: {}", self.rule())
+        for (index, error) in self.errors().iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            let field = match error.field() {
+                "" => "value",
+                field => field,
+            };
+            write!(f, "invalid {field}: {}", error.rule())?;
+        }
+        Ok(())
     }
 }
 

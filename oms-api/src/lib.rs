@@ -48,16 +48,17 @@ pub use error::{
 };
 pub use feed::{FeedReport, FeedSyncEvents, Undelivered};
 pub use flow::{FlowControl, RetryBudget};
+pub use generated::codes::{TaskGroupStatus, TaskStatus};
 pub use generated::{Client, builder, operations, types};
 pub use http::USER_AGENT;
 pub use lookup::LOOKUP_FAILURE_MEMORY;
-pub use open_enum::OpenEnum;
+pub use open_enum::{Listed, OpenEnum};
 pub use progenitor_client::ResponseValue;
 pub use project::IAM_ENDPOINT_VAR;
 pub use retry::RetryConfig;
 pub use secret::{REDACTED, Secret, SecretLengthError};
 pub(crate) use state::ClientState;
-pub use wait::{TaskGroupStatus, TaskStatus, Wait};
+pub use wait::Wait;
 pub use watch::{WaitForTaskGroups, WaitForTasks};
 
 /// A `Result` whose error is this crate's [`Error`].

@@ -1,7 +1,10 @@
 //! An enum that also accepts the values it does not list.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+
+use crate::error::ValidationError;
 
 /// A value of the enum `T` as the service reported it: one `T` lists, or a
 /// newer one this client does not know yet, kept as text.
@@ -9,7 +12,10 @@ use std::str::FromStr;
 /// The service adds enum values over time; a response that carries one must
 /// still decode, and a request may name one (a cloud vendor) before this
 /// client lists it. Fields whose schema says `x-oms-open-enum` have this
-/// type; they are set from a `T` or from any text.
+/// type; they are set from a `T` or from any text — except text that
+/// differs from a listed value only in case (`aliyun` for `Aliyun`), a typo
+/// the service would not take for the value: it is refused, saying which
+/// value was meant. A response keeps whatever text it carries.
 ///
 /// ```
 /// use oms_api::OpenEnum;
@@ -21,11 +27,13 @@ use std::str::FromStr;
 /// assert_eq!(newer.known(), None);
 /// assert_eq!(newer.to_string(), "MIGRATING");
 ///
-/// let vendor: OpenEnum<CloudVendor> = "Aliyun".into();
+/// let vendor = OpenEnum::<CloudVendor>::try_from("Aliyun")?;
 /// assert_eq!(vendor, OpenEnum::from(CloudVendor::Aliyun));
-/// let later: OpenEnum<CloudVendor> = "Oracle".into();
+/// let later = OpenEnum::<CloudVendor>::try_from("Oracle")?;
 /// assert_eq!(serde_json::to_string(&later)?, "\"Oracle\"");
-/// # Ok::<(), serde_json::Error>(())
+/// let typo = OpenEnum::<CloudVendor>::try_from("aliyun").unwrap_err();
+/// assert_eq!(typo.rule(), "differs only in case from `Aliyun`: did you mean `Aliyun`?");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpenEnum<T> {
@@ -50,30 +58,81 @@ impl<T> OpenEnum<T> {
     }
 }
 
-// `From<T>` is generated for each enum of the spec that is opened: a
-// blanket one would overlap with `From<&str>`.
-
-impl<T: FromStr> From<&str> for OpenEnum<T> {
-    /// The value `T` lists, or else the text as it is.
-    fn from(text: &str) -> Self {
-        text.parse()
-            .map_or_else(|_| OpenEnum::Unknown(text.to_owned()), OpenEnum::Known)
-    }
+/// The values an enum of the spec lists, as the wire has them; generated for
+/// every enum that an `x-oms-open-enum` schema opens.
+pub trait Listed {
+    /// Every value, in the spec's order.
+    const VALUES: &'static [&'static str];
 }
 
-impl<T: FromStr> From<String> for OpenEnum<T> {
-    /// The value `T` lists, or else the text as it is.
-    fn from(text: String) -> Self {
+// `From<T>` is generated for each enum of the spec that is opened: a
+// blanket one would overlap with the conversions from text.
+
+impl<T: FromStr> OpenEnum<T> {
+    /// The value `T` lists, or else the text as it is: how a response is
+    /// read.
+    fn received(text: String) -> Self {
         text.parse()
             .map_or_else(|_| OpenEnum::Unknown(text), OpenEnum::Known)
     }
 }
 
-impl<T: FromStr> FromStr for OpenEnum<T> {
-    type Err = std::convert::Infallible;
+impl<T: FromStr + Listed> OpenEnum<T> {
+    /// The value `T` lists, or else the text — unless it differs from a
+    /// listed value only in case: how a caller's value is taken.
+    fn given(text: Cow<'_, str>) -> Result<Self, ValidationError> {
+        if let Ok(known) = text.parse() {
+            return Ok(OpenEnum::Known(known));
+        }
+        if let Some(meant) = T::VALUES
+            .iter()
+            .find(|value| value.eq_ignore_ascii_case(&text))
+        {
+            return Err(ValidationError::from(format!(
+                "differs only in case from `{meant}`: did you mean `{meant}`?"
+            )));
+        }
+        Ok(OpenEnum::Unknown(text.into_owned()))
+    }
+}
+
+impl<T: FromStr + Listed> TryFrom<&str> for OpenEnum<T> {
+    type Error = ValidationError;
+
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        Self::given(Cow::Borrowed(text))
+    }
+}
+
+impl<T: FromStr + Listed> TryFrom<String> for OpenEnum<T> {
+    type Error = ValidationError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::given(Cow::Owned(text))
+    }
+}
+
+impl<T: FromStr + Listed> TryFrom<&String> for OpenEnum<T> {
+    type Error = ValidationError;
+
+    fn try_from(text: &String) -> Result<Self, Self::Error> {
+        Self::given(Cow::Borrowed(text))
+    }
+}
+
+impl<T: FromStr + Listed> TryFrom<Cow<'_, str>> for OpenEnum<T> {
+    type Error = ValidationError;
+
+    fn try_from(text: Cow<'_, str>) -> Result<Self, Self::Error> {
+        Self::given(text)
+    }
+}
+
+impl<T: FromStr + Listed> FromStr for OpenEnum<T> {
+    type Err = ValidationError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(text.into())
+        Self::given(Cow::Borrowed(text))
     }
 }
 
@@ -104,7 +163,7 @@ impl<T: fmt::Display> serde::Serialize for OpenEnum<T> {
 
 impl<'de, T: FromStr> serde::Deserialize<'de> for OpenEnum<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(String::deserialize(deserializer)?.into())
+        Ok(Self::received(String::deserialize(deserializer)?))
     }
 }
 

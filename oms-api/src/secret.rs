@@ -123,6 +123,14 @@ impl<const MIN: usize, const MAX: usize> TryFrom<&String> for Secret<MIN, MAX> {
     }
 }
 
+impl<const MIN: usize, const MAX: usize> TryFrom<std::borrow::Cow<'_, str>> for Secret<MIN, MAX> {
+    type Error = SecretLengthError;
+
+    fn try_from(value: std::borrow::Cow<'_, str>) -> Result<Self, Self::Error> {
+        Self::new(value.into_owned())
+    }
+}
+
 impl<const MIN: usize, const MAX: usize> serde::Serialize for Secret<MIN, MAX> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)

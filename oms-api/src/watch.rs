@@ -19,8 +19,9 @@ use tokio::time::Instant;
 
 use crate::Client;
 use crate::error::{Error, WaitError};
+use crate::generated::codes::{TaskGroupStatus, TaskStatus};
 use crate::types::{TaskGroupResp, TaskResp};
-use crate::wait::{TaskGroupStatus, TaskStatus, Wait, failed, gone};
+use crate::wait::{Wait, failed, gone};
 
 /// The most items a listing page holds (the spec's largest `limit`).
 const PAGE: usize = 100;

@@ -2,9 +2,13 @@
 //! in its documentation.
 
 pub(crate) mod client;
+pub(crate) mod collect;
+pub(crate) mod defaults;
+pub(crate) mod docs;
 pub(crate) mod patterns;
 pub(crate) mod send;
 pub(crate) mod setters;
+pub(crate) mod strings;
 pub(crate) mod validation;
 
 /// The spec's name of a field that progenitor or typify named `rust`: they

@@ -9,7 +9,15 @@
 //!
 //! ```text
 //! let Self { client, project_id, sync_task_id, body } = self;
-//! let checked = (move || -> Result<_, crate::Error> { let sync_task_id = sync_task_id?; …; Ok((sync_task_id, body)) })();
+//! let checked = (move || -> Result<_, crate::Error> {
+//!     let mut errors = Vec::new();
+//!     let sync_task_id = (sync_task_id).map_err(|e| errors.push(e));
+//!     let body = (body.and_then(|v| types::StartSyncTaskReq::try_from(v))).map_err(|e| errors.push(e));
+//!     match (sync_task_id, body) {
+//!         (Ok(sync_task_id), Ok(body)) => Ok((sync_task_id, body)),
+//!         _ => Err(crate::ValidationError::all(errors).into()),
+//!     }
+//! })();
 //! Box::pin(async move {
 //!     let call = crate::dispatch::Call::start(&client.client, &client.inner, &super::operations::START_SYNC_TASK);
 //!     let (sync_task_id, body) = checked?;
@@ -249,9 +257,9 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                         op.id
                     ))
                 })?;
-                names.push(name);
                 DropStringErrors.visit_stmt_mut(&mut statement);
-                checked.push(statement);
+                checked.push(collecting(&statement, &name, op)?);
+                names.push(name);
             }
             _ => {
                 return Err(Error::Spec(format!(
@@ -266,10 +274,15 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
     let path = path.ok_or_else(|| Error::Spec(format!("{}: send builds no URL", op.id)))?;
     let mut unpacked: Option<Stmt> = None;
     if !checked.is_empty() {
+        // Every value is checked, and every broken rule reported at once.
         before.push(parse_quote!(
             let checked = (move || -> ::std::result::Result<_, crate::Error> {
+                let mut errors = ::std::vec::Vec::new();
                 #(#checked)*
-                Ok((#(#names,)*))
+                match (#(#names,)*) {
+                    (#(::std::result::Result::Ok(#names),)*) => Ok((#(#names,)*)),
+                    _ => Err(crate::ValidationError::all(errors).into()),
+                }
             })();
         ));
         unpacked = Some(parse_quote!(let (#(#names,)*) = checked?;));
@@ -289,6 +302,28 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
         })
     });
     Ok(())
+}
+
+/// `let name = value?;` as `let name = (value).map_err(|e| errors.push(e));`,
+/// so that every value is checked before any error is returned.
+fn collecting(statement: &Stmt, name: &syn::Ident, op: &OperationFacts) -> Result<Stmt, Error> {
+    let shape = || {
+        Error::Spec(format!(
+            "{}: send checks {name} in an unexpected way",
+            op.id
+        ))
+    };
+    let Stmt::Local(local) = statement else {
+        return Err(shape());
+    };
+    let Some(init) = &local.init else {
+        return Err(shape());
+    };
+    let Expr::Try(value) = &*init.expr else {
+        return Err(shape());
+    };
+    let value = &value.expr;
+    Ok(parse_quote!(let #name = (#value).map_err(|e| errors.push(e));))
 }
 
 /// The name a `let name = …;` binds.

@@ -60,6 +60,9 @@ enum Target {
 }
 
 fn rewrite_setter(setter: ImplItemFn) -> Vec<ImplItemFn> {
+    if setter.sig.ident == "project_id" && setter.sig.inputs.len() == 2 {
+        return project_id(setter);
+    }
     let Some((value_type, target)) = target(&setter) else {
         return vec![setter];
     };
@@ -156,6 +159,42 @@ fn rewrite_setter(setter: ImplItemFn) -> Vec<ImplItemFn> {
             },
         ],
     }
+}
+
+/// An operation's `project_id` setter and its `set_` twin: `None` leaves the
+/// project to the client (its own, or IAM's).
+fn project_id(setter: ImplItemFn) -> Vec<ImplItemFn> {
+    let Some(value_type) = setter
+        .sig
+        .generics
+        .type_params()
+        .next()
+        .map(|p| p.ident.clone())
+    else {
+        return vec![setter];
+    };
+    vec![
+        setter,
+        parse_quote! {
+            /// Sets `project_id`, or leaves it to the client when `value` is
+            /// `None` (see [`ClientBuilder::project_id`](crate::ClientBuilder::project_id)).
+            pub fn set_project_id<#value_type>(mut self, value: ::std::option::Option<#value_type>) -> Self
+            where
+                #value_type: ::std::convert::TryInto<types::ProjectId>,
+                #value_type::Error: ::std::fmt::Display + 'static,
+            {
+                self.project_id = match value {
+                    ::std::option::Option::Some(value) => value
+                        .try_into()
+                        .map_err(|e| crate::ValidationError::nest("project_id", e)),
+                    ::std::option::Option::None => {
+                        ::std::result::Result::Err(crate::ValidationError::missing("project_id"))
+                    }
+                };
+                self
+            }
+        },
+    ]
 }
 
 /// The setter's value type parameter and what it converts the value into.
@@ -335,7 +374,7 @@ mod tests {
     }
 
     #[test]
-    fn an_optional_parameter_gains_a_set_twin_and_a_required_one_does_not() {
+    fn an_optional_parameter_and_the_project_id_gain_a_set_twin() {
         let code = rewritten(parse_quote! {
             impl<'a> List<'a> {
                 pub fn limit<V>(mut self, value: V) -> Self
@@ -354,6 +393,15 @@ mod tests {
         });
         assert!(code.contains("pub fn set_limit<V>"), "{code}");
         assert!(code.contains("pub fn limit<V>"), "{code}");
-        assert!(!code.contains("set_project_id"), "{code}");
+        // The project id, required by the path, is left to the client by
+        // `None`.
+        let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            squeezed.contains(
+                "pub fn set_project_id<V>(mut self, value: ::std::option::Option<V>) -> Self"
+            ),
+            "{code}"
+        );
+        assert!(squeezed.contains("::std::option::Option::None => { ::std::result::Result::Err(crate::ValidationError::missing(\"project_id\")) }"), "{code}");
     }
 }

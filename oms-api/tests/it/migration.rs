@@ -53,7 +53,7 @@ async fn create_group(client: &Client, prefixes: &[&str]) -> String {
         .body_map(|body| {
             valid_create_task_group_body(body).src_node(
                 TaskGroupSrcNode::builder()
-                    .cloud_type("ALIYUN")
+                    .cloud_type("Aliyun")
                     .region("cn-hangzhou")
                     .ak("a")
                     .sk("s")
@@ -510,7 +510,7 @@ async fn a_url_list_group_makes_one_task() {
                 .task_type(TaskGroupType::UrlList)
                 .src_node(
                     TaskGroupSrcNode::builder()
-                        .cloud_type("URLSOURCE")
+                        .cloud_type("URLSource")
                         .list_file(
                             oms_api::types::ListFile::builder()
                                 .obs_bucket("lists")

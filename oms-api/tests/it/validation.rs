@@ -481,25 +481,25 @@ async fn create_sync_task_rules() {
         (
             "long src_region",
             "src_region",
-            "must be at most 100 characters",
+            "must be 1 to 100 characters",
             Box::new(|r| r.body_map(|b| b.src_region(long(101)))),
         ),
         (
             "long src_bucket",
             "src_bucket",
-            "must be at most 1024 characters",
+            "must be 1 to 1024 characters",
             Box::new(|r| r.body_map(|b| b.src_bucket(long(1025)))),
         ),
         (
             "long dst_bucket",
             "dst_bucket",
-            "must be at most 1024 characters",
+            "must be 1 to 1024 characters",
             Box::new(|r| r.body_map(|b| b.dst_bucket(long(1025)))),
         ),
         (
             "long src_ak",
             "src_ak",
-            "must be at most 100 characters",
+            "must be 1 to 100 characters",
             Box::new(|r| r.body_map(|b| b.src_ak(long(101)))),
         ),
         (
@@ -1019,7 +1019,7 @@ async fn bucket_helper_and_catalog_rules() {
     let cases: Vec<Case<'_, ShowBucketRegion<'_>>> = vec![(
         "long bucket name",
         "bucket_name",
-        "must be at most 100 characters",
+        "must be 1 to 100 characters",
         Box::new(|r| r.body_map(|b| b.bucket_name(long(101)))),
     )];
     check(&server, valid, |r| r.send(), cases).await;

@@ -157,14 +157,17 @@ async fn failures_deadlines_and_vanished_tasks_are_yielded_as_wait_for_task_repo
 
 #[tokio::test]
 async fn a_few_tasks_among_many_are_asked_for_by_id() {
+    // Tasks that run a second, so that the last one created is still
+    // running when the watch starts.
     let (oms, client) =
-        local(MigrationPlan::succeeding(1, 1, 3).tick_every(Duration::from_millis(100))).await;
+        local(MigrationPlan::succeeding(1, 1, 10).tick_every(Duration::from_millis(100))).await;
     let ids = create_tasks(&client, 150).await;
+    let last = ids[149];
     let mut finished = client
-        .wait_for_tasks([ids[7]])
+        .wait_for_tasks([last])
         .wait(every(Duration::from_millis(20)))
         .stream();
-    assert_eq!(finished.next().await.unwrap().unwrap().id, Some(ids[7]));
+    assert_eq!(finished.next().await.unwrap().unwrap().id, Some(last));
     assert!(finished.next().await.is_none());
     let shows = requests_to(&oms, &format!("/v2/{PROJECT}/tasks/"));
     let listed = oms
@@ -173,7 +176,7 @@ async fn a_few_tasks_among_many_are_asked_for_by_id() {
         .filter(|r| r.method() == "GET" && r.path() == format!("/v2/{PROJECT}/tasks"))
         .count();
     assert_eq!(listed, 2, "one listing of two pages, then by id");
-    assert!(shows >= 2, "{shows}");
+    assert!(shows >= 1, "{shows}");
 }
 
 #[tokio::test]
@@ -184,7 +187,7 @@ async fn a_groups_tasks_and_many_groups_are_watched_to_their_ends() {
         .body_map(|body| {
             valid_create_task_group_body(body).src_node(
                 TaskGroupSrcNode::builder()
-                    .cloud_type("ALIYUN")
+                    .cloud_type("Aliyun")
                     .region("cn-hangzhou")
                     .ak("a")
                     .sk("s")

@@ -236,7 +236,7 @@ fn cases() -> Vec<Case> {
                         b.task_type("PREFIX")
                             .src_node(
                                 types::TaskGroupSrcNode::builder()
-                                    .cloud_type("AZURE")
+                                    .cloud_type("Azure")
                                     .region("eastus")
                                     .connection_string(
                                         "DefaultEndpointsProtocol=https;AccountKey=k",
@@ -262,7 +262,7 @@ fn cases() -> Vec<Case> {
             body: Some(json!({
                 "task_type": "PREFIX",
                 "src_node": {
-                    "cloud_type": "AZURE", "region": "eastus",
+                    "cloud_type": "Azure", "region": "eastus",
                     "connection_string": "DefaultEndpointsProtocol=https;AccountKey=k",
                     "bucket": "container", "object_key": ["a/", "b/"]
                 },
