@@ -141,7 +141,7 @@ fn codes(codes: &crate::spec::Codes) -> TokenStream {
     });
     let words = codes.values.iter().map(|code| {
         let (variant, words) = (format_ident!("{}", code.name), &code.words);
-        quote!(Self::#variant => f.write_str(#words),)
+        quote!(Self::#variant => ::std::option::Option::Some(#words),)
     });
     let any_of = |chosen: Vec<syn::Ident>| {
         if chosen.is_empty() {
@@ -212,14 +212,23 @@ fn codes(codes: &crate::spec::Codes) -> TokenStream {
             pub fn is_failure(self) -> bool {
                 #failures
             }
+
+            /// What it means, in words (`migrating`); `None` for a code
+            /// this client does not know.
+            pub fn words(self) -> ::std::option::Option<&'static str> {
+                match self {
+                    #(#words)*
+                    Self::Other(_) => ::std::option::Option::None,
+                }
+            }
         }
 
         impl ::std::fmt::Display for #name {
             /// What it means, in words (`migrating`).
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    #(#words)*
-                    Self::Other(other) => write!(f, "in status {other}"),
+                match (self.words(), self) {
+                    (::std::option::Option::Some(words), _) => f.write_str(words),
+                    (_, other) => write!(f, "in status {}", other.code()),
                 }
             }
         }

@@ -128,6 +128,13 @@ fn a_new_operation_gets_its_table_entry_from_the_spec_alone() {
             "missing {expected} in {squeezed}"
         );
     }
+    // Its documentation states the spec's facts, emitted from them.
+    assert!(
+        code.contains("Offered in cn-north-4 only (`x-oms-regions`)"),
+        "{code}"
+    );
+    assert!(code.contains("Not sent again once it may have reached the service"));
+    assert!(code.contains("Checked before sending: `thing_id` must be 0 to 99"));
     // The operation is sent through the dispatcher, its pattern in words.
     assert!(code.contains("crate::dispatch::Call::start("));
     assert!(code.contains("call.send_empty(&build, &path)"));

@@ -12,6 +12,7 @@
 //! cargo bench -p oms-api --bench fleet -- feed --keys 100000   # the feeder at another size
 //! ```
 
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -356,9 +357,13 @@ async fn watch(sizes: &Sizes) {
                 .await;
             assert_eq!(finished, sizes.watched);
         } else {
-            let waits = ids
-                .iter()
-                .map(|id| client.wait_for_task("p", *id, &wait, |_| {}));
+            let waits = ids.iter().map(|id| {
+                client
+                    .wait_for_task(*id)
+                    .project_id("p")
+                    .wait(wait)
+                    .into_future()
+            });
             for result in futures::future::join_all(waits).await {
                 result.unwrap();
             }

@@ -104,10 +104,9 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
             dst,
         };
         let client = common::remote_client(flags, Some(project_id)).map_err(at("configuration"))?;
-        return lifecycle(&client, project_id, &buckets).await;
+        return lifecycle(&client, &buckets).await;
     }
     common::check_local_run().map_err(at("configuration"))?;
-    let project_id = flags.get("project-id").unwrap_or(common::SAMPLE_PROJECT_ID);
     let oms = common::start_local_oms(|oms| oms)
         .await
         .map_err(at("configuration"))?;
@@ -124,7 +123,7 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
         src,
         dst,
     };
-    lifecycle(&client, project_id, &buckets).await?;
+    lifecycle(&client, &buckets).await?;
     println!(
         "\nThe embedded OMS verified the signature of all {} requests.",
         oms.requests().len()
@@ -132,14 +131,10 @@ async fn run(flags: &Flags) -> Result<(), StepError> {
     Ok(())
 }
 
-async fn lifecycle(
-    client: &Client,
-    project_id: &str,
-    buckets: &Buckets<'_>,
-) -> Result<(), StepError> {
+/// Every step runs in the client's project.
+async fn lifecycle(client: &Client, buckets: &Buckets<'_>) -> Result<(), StepError> {
     let created = client
         .create_sync_task()
-        .project_id(project_id)
         .body_map(|body| {
             body.src_cloud_type(buckets.cloud_type)
                 .src_region(buckets.src_region)
@@ -168,7 +163,6 @@ async fn lifecycle(
     .unwrap_or(i64::MAX);
     let shown = client
         .show_sync_task()
-        .project_id(project_id)
         .sync_task_id(id.as_str())
         .query_time(now_ms)
         .send()
@@ -184,7 +178,6 @@ async fn lifecycle(
 
     client
         .stop_sync_task()
-        .project_id(project_id)
         .sync_task_id(id.as_str())
         .send()
         .await
@@ -193,7 +186,6 @@ async fn lifecycle(
 
     client
         .start_sync_task()
-        .project_id(project_id)
         .sync_task_id(id.as_str())
         .body_map(|body| {
             body.src_ak(buckets.src.ak.as_str())
@@ -208,7 +200,6 @@ async fn lifecycle(
 
     client
         .create_sync_events()
-        .project_id(project_id)
         .sync_task_id(id.as_str())
         .body_map(|body| body.object_keys(["reports%2F2024-01.csv", "index.html"]))
         .send()
@@ -218,7 +209,6 @@ async fn lifecycle(
 
     let statistics = client
         .list_sync_task_statistic()
-        .project_id(project_id)
         .sync_task_id(id.as_str())
         .data_type("REQUEST,SUCCESS")
         .start_time(now_ms - 3_600_000)
@@ -243,14 +233,12 @@ async fn lifecycle(
     // A synchronizing task is stopped before it can be deleted.
     client
         .stop_sync_task()
-        .project_id(project_id)
         .sync_task_id(id.as_str())
         .send()
         .await
         .map_err(at("StopSyncTask"))?;
     client
         .delete_sync_task()
-        .project_id(project_id)
         .sync_task_id(id.as_str())
         .send()
         .await

@@ -4,13 +4,14 @@
 //!
 //! ```text
 //! cargo run -p oms-api --example migrate -- \
-//!     [--project-id P --src-cloud Aliyun --src-region cn-hangzhou --src-bucket B
+//!     [--src-cloud Aliyun --src-region cn-hangzhou --src-bucket B
 //!      --dst-region cn-north-4 --dst-bucket B] [--prefix PREFIX] [--timeout-minutes N]
-//!     [--region cn-north-4 | --endpoint URL]
+//!     [--project-id P] [--region cn-north-4 | --endpoint URL]
 //! ```
 //!
 //! Credentials come from the environment or the profile file, as for the
-//! other examples; the source's and destination's keys from `OMS_SRC_AK`,
+//! other examples, and the project from `--project-id`, the credentials,
+//! or IAM; the source's and destination's keys from `OMS_SRC_AK`,
 //! `OMS_SRC_SK`, `OMS_DST_AK` and `OMS_DST_SK`.
 //!
 //! With no endpoint, no region and no credentials, it runs against an
@@ -27,9 +28,9 @@ use oms_api::local::{MigrationPlan, SourceBucket};
 use oms_api::types::{DstNodeReq, SrcNodeReq, TaskResp};
 use oms_api::{Client, Error, TaskStatus, Wait};
 
-const USAGE: &str = "usage: migrate [--project-id ID --src-cloud CLOUD --src-region REGION
-    --src-bucket BUCKET --dst-region REGION --dst-bucket BUCKET] [--prefix PREFIX]
-    [--timeout-minutes N] [--poll-seconds N] [--region REGION | --endpoint URL]
+const USAGE: &str = "usage: migrate [--src-cloud CLOUD --src-region REGION --src-bucket BUCKET
+    --dst-region REGION --dst-bucket BUCKET] [--prefix PREFIX] [--timeout-minutes N]
+    [--poll-seconds N] [--project-id ID] [--region REGION | --endpoint URL]
 
 Task keys (environment, required against a real endpoint): OMS_SRC_AK and
 OMS_SRC_SK for the source bucket, OMS_DST_AK and OMS_DST_SK for the
@@ -63,7 +64,7 @@ async fn main() -> ExitCode {
 
 /// What to migrate, from the flags (or the samples, locally).
 struct Migration<'a> {
-    project_id: &'a str,
+    project_id: Option<&'a str>,
     src_cloud: &'a str,
     src_region: &'a str,
     src_bucket: &'a str,
@@ -100,7 +101,7 @@ impl<'a> Migration<'a> {
             Duration::from_millis(50)
         };
         Ok(Self {
-            project_id: flag("project-id", common::SAMPLE_PROJECT_ID)?,
+            project_id: flags.get("project-id"),
             src_cloud: flag("src-cloud", "Aliyun")?,
             src_region: flag("src-region", "cn-hangzhou")?,
             src_bucket: flag("src-bucket", "sample-photos")?,
@@ -119,7 +120,7 @@ async fn run(flags: &Flags) -> Result<(), Error> {
     // Everything is checked before anything is sent.
     let migration = Migration::read(flags)?;
     if flags.remote() {
-        let client = common::remote_client(flags, Some(migration.project_id))?;
+        let client = common::remote_client(flags, migration.project_id)?;
         return migrate(&client, migration).await;
     }
     common::check_local_run()?;
@@ -138,7 +139,6 @@ async fn run(flags: &Flags) -> Result<(), Error> {
 async fn migrate(client: &Client, migration: Migration<'_>) -> Result<(), Error> {
     let created = client
         .create_task()
-        .project_id(migration.project_id)
         .body_map(|body| {
             body.src_node(
                 SrcNodeReq::builder()
@@ -170,19 +170,21 @@ async fn migrate(client: &Client, migration: Migration<'_>) -> Result<(), Error>
         created.task_name.as_deref().unwrap_or("unnamed")
     );
     let task = client
-        .wait_for_task(migration.project_id, id, &migration.wait, progress)
+        .wait_for_task(id)
+        .wait(migration.wait)
+        .observe(progress)
         .await;
     println!();
     let task = task?;
-    match task.status.map(TaskStatus::from_code) {
-        Some(TaskStatus::Succeeded) => println!(
-            "Task {id} succeeded: {} objects, {} copied in {:.1} s.",
-            task.successful_num.unwrap_or(0),
-            bytes(task.complete_size.unwrap_or(0)),
-            task.total_time.unwrap_or(0) as f64 / 1000.0
-        ),
-        other => println!("Task {id} stopped in status {other:?}."),
-    }
+    // A failed task is an error (which keeps the task); else it succeeded
+    // or was paused.
+    let status = task.status().unwrap_or(TaskStatus::Other(0));
+    println!(
+        "Task {id} {status}: {} objects, {} copied in {:.1} s.",
+        task.successful_num.unwrap_or(0),
+        bytes(task.complete_size.unwrap_or(0)),
+        task.total_time.unwrap_or(0) as f64 / 1000.0
+    );
     Ok(())
 }
 
@@ -191,9 +193,7 @@ fn progress(task: &TaskResp) {
     use std::io::Write;
     print!(
         "\r{:>10}  {:>5}/{:<5} objects  {:>10}/{:<10}  {:>5.1} %",
-        task.status
-            .map(|s| format!("{:?}", TaskStatus::from_code(s)))
-            .unwrap_or_default(),
+        task.status().map(|s| s.to_string()).unwrap_or_default(),
         task.successful_num.unwrap_or(0),
         task.total_num.unwrap_or(0),
         bytes(task.complete_size.unwrap_or(0)),

@@ -108,11 +108,9 @@ async fn start(
     keys: TaskKeys,
 ) -> Result<(), Error> {
     let (src_ak, src_sk) = keys.src.map(|k| (k.ak, k.sk)).unzip();
-    let mut request = client.start_sync_task();
-    if let Some(project_id) = project_id {
-        request = request.project_id(project_id);
-    }
-    let response = request
+    let response = client
+        .start_sync_task()
+        .set_project_id(project_id)
         .sync_task_id(sync_task_id)
         .body_map(|body| {
             body.dst_ak(keys.dst.ak)

@@ -56,6 +56,40 @@ impl Client {
         &self.baseurl
     }
 
+    /// The project id of operations that leave it out, as they would
+    /// resolve it: the client's own (given in code, or with the
+    /// credentials), else the one IAM names for the region, asked once (see
+    /// [`ClientBuilder::project_id`]). Fails as such an operation would,
+    /// within the operation timeout.
+    ///
+    /// ```
+    /// # async fn run() -> Result<(), oms_api::Error> {
+    /// use oms_api::{Client, Credentials};
+    ///
+    /// let client = Client::builder()
+    ///     .endpoint("http://127.0.0.1:9")
+    ///     .credentials(Credentials::iam_token("token")?)
+    ///     .project_id("0123456789abcdef0123456789abcdef")
+    ///     .build()?;
+    /// assert_eq!(client.project_id().await?, "0123456789abcdef0123456789abcdef");
+    /// # Ok(())
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    pub async fn project_id(&self) -> Result<String, Error> {
+        let state = &self.inner;
+        let access = crate::project::IamAccess {
+            http: &self.client,
+            credentials: &state.credentials,
+            connect_timeout: state.connect_timeout,
+            attempt_timeout: state.attempt_timeout,
+        };
+        let deadline = crate::deadline::Deadline::after(state.operation_timeout);
+        let missing = Err(ValidationError::missing("project_id"));
+        let id = state.project.project_id(missing, access, &deadline).await?;
+        Ok(id.to_string())
+    }
+
     /// The region the client was built for, if it was given one.
     pub fn region(&self) -> Option<Region> {
         let id = self.inner.region?;

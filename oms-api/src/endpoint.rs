@@ -128,7 +128,8 @@ pub struct Endpoint(reqwest::Url);
 
 impl Endpoint {
     /// Parses and checks a base URL: `http` or `https`, with a host, without
-    /// user name, password, query or fragment, and without control
+    /// user name, password, query or fragment, without an API version in
+    /// its path (`…/v2`: the client adds it), and without control
     /// characters (a URL parser drops tabs and line breaks silently, so
     /// that `exa\nmple.com` would reach `example.com`). A trailing `/` is
     /// dropped.
@@ -149,6 +150,20 @@ impl Endpoint {
         }
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(invalid("must not have a query or fragment"));
+        }
+        // `https://oms.…/v2` would send `/v2/v2/…`: the API version is the
+        // client's to add, and a path that names one is a mistake.
+        let versioned = parsed.path_segments().is_some_and(|mut segments| {
+            segments.any(|segment| {
+                segment.len() >= 2
+                    && segment.starts_with(['v', 'V'])
+                    && segment[1..].bytes().all(|b| b.is_ascii_digit())
+            })
+        });
+        if versioned {
+            return Err(invalid(
+                "must be the service's base URL, without the API version: the client adds `/v2/…` (`https://oms.cn-north-4.myhuaweicloud.com`, not `…/v2`)",
+            ));
         }
         Ok(Self(parsed))
     }
@@ -394,6 +409,9 @@ mod tests {
             "http://example.com/\r\nX-Injected: 1",
             "http://example.com\0.evil",
             "\thttp://example.com",
+            "https://oms.cn-north-4.myhuaweicloud.com/v2",
+            "https://oms.cn-north-4.myhuaweicloud.com/v2/",
+            "https://proxy.example/oms/V3",
         ] {
             let error = Endpoint::parse(url).unwrap_err();
             assert_eq!(error.field(), "endpoint", "{url}");

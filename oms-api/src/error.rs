@@ -799,19 +799,26 @@ impl TimeoutError {
     }
 }
 
-/// Why a waiter ended without the resource succeeding.
+/// Why a waiter ended without the resource succeeding. Each variant names
+/// the resource and its state in words; [`task`](Self::task) and
+/// [`task_group`](Self::task_group) give the resource as it was last seen
+/// (its counters, its failed-object list file).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WaitError {
     /// The deadline passed before the resource reached a final state.
-    #[error("{resource} is still in status {} after {waited:?}", status.map_or_else(|| "unknown".to_owned(), |s| s.to_string()))]
+    #[error("{resource} is still {state} after {}", HumanDuration(*waited))]
     Deadline {
         /// What was waited for (`migration task 42`).
         resource: String,
-        /// Its last status.
+        /// Its last status code, if it had one.
         status: Option<i32>,
+        /// Its last state, in words (`migrating`).
+        state: &'static str,
         /// How long the waiter waited.
         waited: Duration,
+        /// The resource as last seen.
+        last: Last,
     },
     /// The resource does not exist (any more): it was deleted, or never
     /// was.
@@ -822,20 +829,62 @@ pub enum WaitError {
         /// The request id of the answer that said so.
         request_id: Option<String>,
     },
-    /// The resource failed: its `error_reason`, cut and with control
-    /// characters escaped.
-    #[error("{resource} failed (status {status}){}{}", error_code.as_deref().map(|c| format!(": {c}")).unwrap_or_default(), error_msg.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    /// The resource failed: its state, and its `error_reason`, cut and with
+    /// control characters escaped.
+    #[error("{resource} {state}{}{}", error_code.as_deref().map(|c| format!(": {c}")).unwrap_or_default(), error_msg.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
     Failed {
         /// What was waited for.
         resource: String,
-        /// Its final status.
+        /// Its final status code.
         status: i32,
+        /// Its final state, in words (`failed`, `failed to create its
+        /// tasks`).
+        state: &'static str,
         /// The code of its `error_reason`.
-        error_code: Option<String>,
+        error_code: Option<Box<str>>,
         /// The message of its `error_reason`.
-        error_msg: Option<String>,
+        error_msg: Option<Box<str>>,
+        /// The resource as it ended.
+        last: Last,
     },
 }
+
+/// The resource a waiter last saw, kept in a [`WaitError`] (read it with
+/// [`WaitError::task`] or [`WaitError::task_group`]). Shared, so that the
+/// error stays cheap to clone; two are equal whatever they hold.
+#[derive(Clone)]
+pub struct Last(Option<Arc<LastValue>>);
+
+/// Boxed, so that [`Last`] is one pointer.
+struct LastValue(Box<dyn std::any::Any + Send + Sync>);
+
+impl Last {
+    pub(crate) fn new<T: std::any::Any + Send + Sync>(value: Option<T>) -> Self {
+        Self(value.map(|v| Arc::new(LastValue(Box::new(v)))))
+    }
+
+    pub(crate) fn get<T: std::any::Any>(&self) -> Option<&T> {
+        self.0.as_deref()?.0.downcast_ref()
+    }
+}
+
+impl fmt::Debug for Last {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Last(..)"
+        } else {
+            "Last(none)"
+        })
+    }
+}
+
+impl PartialEq for Last {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Last {}
 
 /// An error answered by OMS or the API gateway in front of it, or by IAM
 /// (see [`peer`](Self::peer)).
@@ -953,6 +1002,9 @@ impl fmt::Display for HumanDuration {
     /// resolution of one second, so more precision would be noise.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let seconds = self.0.as_secs();
+        if seconds == 0 {
+            return write!(f, "{} ms", self.0.as_millis());
+        }
         if seconds < 120 {
             return write!(f, "{seconds} s");
         }

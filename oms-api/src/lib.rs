@@ -58,7 +58,7 @@ pub use project::IAM_ENDPOINT_VAR;
 pub use retry::RetryConfig;
 pub use secret::{REDACTED, Secret, SecretLengthError};
 pub(crate) use state::ClientState;
-pub use wait::Wait;
+pub use wait::{FailureReason, Wait, WaitForTask, WaitForTaskGroup};
 pub use watch::{WaitForTaskGroups, WaitForTasks};
 
 /// A `Result` whose error is this crate's [`Error`].

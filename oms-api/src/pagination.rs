@@ -15,14 +15,13 @@ use std::hash::Hash;
 
 use futures::stream::{self, BoxStream, StreamExt};
 
-use crate::Client;
 use crate::builder;
 use crate::error::{Error, printable};
 use crate::generated::operations::{
     LIST_SYNC_TASKS, LIST_TASK_GROUP, LIST_TASKS, SHOW_BUCKET_OBJECTS,
 };
 use crate::operation::{Location, Operation};
-use crate::types::{BucketObject, SyncTaskInfo, SyncTaskStatus, TaskGroupResp, TaskResp};
+use crate::types::{BucketObject, SyncTaskInfo, TaskGroupResp, TaskResp};
 
 /// The greatest value the spec allows for `field` of `op`.
 fn spec_max(op: &Operation, location: Location, field: &str) -> i64 {
@@ -90,9 +89,10 @@ where
     .boxed()
 }
 
-impl Client {
-    /// Every sync task of `project_id` (only those in `status`, when given),
-    /// as a stream, fetched with ListSyncTasks a full page (100) at a time.
+impl<'a> builder::ListSyncTasks<'a> {
+    /// Every sync task that this request selects (its `status` filter), as
+    /// a stream, fetched with ListSyncTasks a full page (100) at a time;
+    /// `limit` and `offset` are the stream's.
     ///
     /// Like every listing stream of this crate, it never loops forever on a
     /// misbehaving server: an item already yielded is not yielded again, a
@@ -105,26 +105,18 @@ impl Client {
     /// use futures::TryStreamExt;
     ///
     /// # async fn run(client: oms_api::Client) -> Result<(), oms_api::Error> {
-    /// let mut tasks = client.list_all_sync_tasks("my-project-id", None);
+    /// let mut tasks = client.list_sync_tasks().stream();
     /// while let Some(task) = tasks.try_next().await? {
     ///     println!("{:?}", task.sync_task_id);
     /// }
     /// # Ok(())
     /// # }
     /// ```
-    pub fn list_all_sync_tasks(
-        &self,
-        project_id: &str,
-        status: Option<SyncTaskStatus>,
-    ) -> BoxStream<'_, Result<SyncTaskInfo, Error>> {
-        let request = self
-            .list_sync_tasks()
-            .project_id(project_id)
-            .set_status(status);
+    pub fn stream(self) -> BoxStream<'a, Result<SyncTaskInfo, Error>> {
         offset_stream(
             &LIST_SYNC_TASKS,
             move |limit, offset| {
-                let page = request.clone().limit(limit).offset(offset).send();
+                let page = self.clone().limit(limit).offset(offset).send();
                 async move {
                     let page = page.await?.into_inner();
                     Ok((page.tasks.unwrap_or_default(), page.count))
@@ -139,7 +131,7 @@ impl<'a> builder::ListTasks<'a> {
     /// Every migration task that this request selects (its `group_id`,
     /// `status` and `task_name` filters), as a stream, fetched a full page
     /// (100) at a time; `limit` and `offset` are the stream's. Same guarantees as
-    /// [`Client::list_all_sync_tasks`].
+    /// [`ListSyncTasks::stream`](builder::ListSyncTasks::stream).
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
@@ -171,7 +163,7 @@ impl<'a> builder::ListTaskGroup<'a> {
     /// Every task group that this request selects (its `status` filter), as
     /// a stream, fetched a full page (100) at a time; `limit` and `offset`
     /// are the stream's. Same guarantees as
-    /// [`Client::list_all_sync_tasks`].
+    /// [`ListSyncTasks::stream`](builder::ListSyncTasks::stream).
     pub fn stream(self) -> BoxStream<'a, Result<TaskGroupResp, Error>> {
         offset_stream(
             &LIST_TASK_GROUP,
@@ -192,7 +184,7 @@ impl<'a> builder::ShowBucketObjects<'a> {
     /// body's `file_path`, as a stream, fetched a full page (100) at a time
     /// by following `next_marker`; the body's `page_size` and
     /// `behind_filename` are the stream's. Same guarantees as
-    /// [`Client::list_all_sync_tasks`]; here a marker seen before, or a page with nothing new, ends the stream with
+    /// [`ListSyncTasks::stream`](builder::ListSyncTasks::stream); here a marker seen before, or a page with nothing new, ends the stream with
     /// [`Error::Pagination`]; memory holds one page and the markers used.
     ///
     /// ```no_run

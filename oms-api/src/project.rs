@@ -110,7 +110,16 @@ impl ProjectSource {
         match given {
             Ok(id) => Ok(id),
             Err(missing) if missing.is_missing() => match self {
-                ProjectSource::None => Err(missing.into()),
+                ProjectSource::None => Err(ValidationError::new(
+                    "project_id",
+                    format!(
+                        "is required: give it to the operation (`.project_id(…)`) or to the client \
+                         (`ClientBuilder::project_id`, {}, or project_id in the profile file), \
+                         or give the client a region and an access key to have IAM asked",
+                        crate::credentials::PROJECT_ID_VAR
+                    ),
+                )
+                .into()),
                 ProjectSource::Fixed(id) => Ok(id.clone()),
                 ProjectSource::Discover(discovery) => match discovery.found.get() {
                     Some(id) => Ok(id.clone()),

@@ -18,24 +18,25 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::time::Instant;
 
 use crate::Client;
+use crate::error::Last;
 use crate::error::{Error, WaitError};
-use crate::generated::codes::{TaskGroupStatus, TaskStatus};
+use crate::generated::codes::TaskGroupStatus;
 use crate::types::{TaskGroupResp, TaskResp};
-use crate::wait::{Wait, failed, gone};
+use crate::wait::{Wait, Waited, gone, outcome};
 
 /// The most items a listing page holds (the spec's largest `limit`).
 const PAGE: usize = 100;
 
 /// What is watched: migration tasks or task groups.
-trait Watched: Sized + Send + 'static {
+trait Watched: Waited {
     type Id: Ord + Clone + Send + Sync + std::fmt::Debug + 'static;
     /// `migration task 42`.
     fn resource(id: &Self::Id) -> String;
     fn id(&self) -> Option<Self::Id>;
-    fn code(&self) -> Option<i32>;
-    fn is_final(code: i32) -> bool;
-    /// `Err` for a final state that is a failure.
-    fn outcome(self, resource: &str) -> Result<Self, Error>;
+
+    fn is_final(&self) -> bool {
+        self.state().1
+    }
 }
 
 impl Watched for TaskResp {
@@ -48,23 +49,6 @@ impl Watched for TaskResp {
     fn id(&self) -> Option<i64> {
         self.id
     }
-
-    fn code(&self) -> Option<i32> {
-        self.status
-    }
-
-    fn is_final(code: i32) -> bool {
-        TaskStatus::from_code(code).is_final()
-    }
-
-    fn outcome(self, resource: &str) -> Result<Self, Error> {
-        match self.status.map(TaskStatus::from_code) {
-            Some(TaskStatus::Failed) => {
-                Err(failed(resource, self.status, self.error_reason.as_ref()))
-            }
-            _ => Ok(self),
-        }
-    }
 }
 
 impl Watched for TaskGroupResp {
@@ -76,23 +60,6 @@ impl Watched for TaskGroupResp {
 
     fn id(&self) -> Option<String> {
         self.group_id.clone()
-    }
-
-    fn code(&self) -> Option<i32> {
-        self.status
-    }
-
-    fn is_final(code: i32) -> bool {
-        TaskGroupStatus::from_code(code).is_final()
-    }
-
-    fn outcome(self, resource: &str) -> Result<Self, Error> {
-        match self.status.map(TaskGroupStatus::from_code) {
-            Some(TaskGroupStatus::Failed | TaskGroupStatus::CreationFailed) => {
-                Err(failed(resource, self.status, self.error_reason.as_ref()))
-            }
-            _ => Ok(self),
-        }
     }
 }
 
@@ -319,8 +286,8 @@ type Fetch<'a, T> = futures::future::BoxFuture<'a, Result<T, Error>>;
 
 /// What a watch keeps between polls.
 struct Watch<T: Watched> {
-    /// Watched and not final yet, with the last status seen.
-    pending: BTreeMap<T::Id, Option<i32>>,
+    /// Watched and not final yet, as last seen.
+    pending: BTreeMap<T::Id, Option<T>>,
     /// Watch whatever the listing has (a group's tasks).
     open: bool,
     ready: VecDeque<Result<T, Error>>,
@@ -439,9 +406,9 @@ impl<T: Watched> Watch<T> {
             missing.retain(|m| *m != id);
             if self.pending.contains_key(&id) {
                 self.saw(id, item);
-            } else if self.open && item.code().is_none_or(|code| !T::is_final(code)) {
+            } else if self.open && !item.is_final() {
                 // A task of the group not final yet: watch it.
-                self.pending.insert(id, item.code());
+                self.pending.insert(id, Some(item));
             } else if self.open && self.done.insert(id.clone()) {
                 self.finish(id, item);
             }
@@ -473,31 +440,35 @@ impl<T: Watched> Watch<T> {
 
     /// `item` was seen: final ones are yielded.
     fn saw(&mut self, id: T::Id, item: T) {
-        let code = item.code();
-        if code.is_some_and(T::is_final) {
+        if item.is_final() {
             self.pending.remove(&id);
             if self.open {
                 self.done.insert(id.clone());
             }
             self.finish(id, item);
         } else if let Some(last) = self.pending.get_mut(&id) {
-            *last = code;
+            *last = Some(item);
         }
     }
 
     fn finish(&mut self, id: T::Id, item: T) {
         let resource = T::resource(&id);
-        self.ready.push_back(item.outcome(&resource));
+        self.ready.push_back(outcome(&resource, item));
     }
 
     /// The deadline passed: every pending resource is yielded as such.
     fn expire(&mut self, now: Instant) {
         let waited = now.saturating_duration_since(self.started);
-        for (id, status) in std::mem::take(&mut self.pending) {
+        for (id, last) in std::mem::take(&mut self.pending) {
+            let state = last
+                .as_ref()
+                .map_or("not listed yet", |last| last.state().0);
             self.ready.push_back(Err(WaitError::Deadline {
                 resource: T::resource(&id),
-                status,
+                status: last.as_ref().and_then(Waited::code),
+                state,
                 waited,
+                last: Last::new(last),
             }
             .into()));
         }

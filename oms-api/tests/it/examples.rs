@@ -202,8 +202,7 @@ async fn the_migration_needs_both_keys_and_reports_a_failed_task() {
     let output = run(&server, &keys);
     assert!(!output.status.success());
     assert!(
-        stderr(&output)
-            .contains("migration task 7 failed (status 4): TRF.0151: source keys refused"),
+        stderr(&output).contains("migration task 7 failed: TRF.0151: source keys refused"),
         "{}",
         stderr(&output)
     );

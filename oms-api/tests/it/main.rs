@@ -21,6 +21,7 @@ mod shared_lookups;
 mod signing_vectors;
 mod signing_wire;
 mod sources;
+mod user_program;
 mod validation;
 mod watch;
 mod wire;

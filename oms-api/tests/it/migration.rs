@@ -89,7 +89,10 @@ async fn a_task_runs_to_success_with_the_source_buckets_totals() {
     assert_eq!(oms.migration_task_status(id), Some(TaskStatus::Waiting));
     let mut seen = Vec::new();
     let task = client
-        .wait_for_task(PROJECT, id, &quickly(), |t| {
+        .wait_for_task(id)
+        .project_id(PROJECT)
+        .wait(quickly())
+        .observe(|t| {
             seen.push((t.status, t.successful_num, t.complete_size));
         })
         .await
@@ -121,7 +124,9 @@ async fn a_failed_task_is_a_typed_error_and_starts_again() {
     .await;
     let id = create_task(&client).await.unwrap();
     let error = client
-        .wait_for_task(PROJECT, id, &quickly(), |_| {})
+        .wait_for_task(id)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap_err();
     let Error::Wait(WaitError::Failed {
@@ -150,7 +155,9 @@ async fn a_failed_task_is_a_typed_error_and_starts_again() {
         .unwrap();
     assert_eq!(oms.migration_task_status(id), Some(TaskStatus::Retrying));
     let task = client
-        .wait_for_task(PROJECT, id, &quickly(), |_| {})
+        .wait_for_task(id)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap();
     assert_eq!(task.status, Some(5));
@@ -165,7 +172,10 @@ async fn the_deadline_ends_the_wait_for_an_endless_task() {
     let started = std::time::Instant::now();
     let mut polls = 0;
     let error = client
-        .wait_for_task(PROJECT, id, &wait, |_| polls += 1)
+        .wait_for_task(id)
+        .project_id(PROJECT)
+        .wait(wait)
+        .observe(|_| polls += 1)
         .await
         .unwrap_err();
     let Error::Wait(WaitError::Deadline { status, waited, .. }) = error else {
@@ -198,7 +208,9 @@ async fn pausing_deleting_and_the_states_that_refuse_them() {
     );
     // Waiting ends at a pause, which is final.
     let task = client
-        .wait_for_task(PROJECT, id, &quickly(), |_| {})
+        .wait_for_task(id)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap();
     assert_eq!(task.status, Some(3));
@@ -208,7 +220,9 @@ async fn pausing_deleting_and_the_states_that_refuse_them() {
     // The service answers 400 OMS.1009 for a task that does not exist.
     assert_eq!(service_code(&show().await.unwrap_err()), (400, "OMS.1009"));
     let error = client
-        .wait_for_task(PROJECT, id, &quickly(), |_| {})
+        .wait_for_task(id)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap_err();
     assert!(
@@ -295,7 +309,9 @@ async fn bandwidth_and_priority_updates_follow_the_task_states() {
     assert_eq!(service_code(&error), (400, "OMS.0064"));
     // Finished: no new bandwidth policy either.
     client
-        .wait_for_task(PROJECT, first, &quickly(), |_| {})
+        .wait_for_task(first)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap();
     let error = client
@@ -333,7 +349,10 @@ async fn a_group_runs_one_task_per_prefix_to_completion() {
     );
     let mut statuses = Vec::new();
     let done = client
-        .wait_for_task_group(PROJECT, &group, &quickly(), |g| statuses.push(g.status))
+        .wait_for_task_group(&group)
+        .project_id(PROJECT)
+        .wait(quickly())
+        .observe(|g| statuses.push(g.status))
         .await
         .unwrap();
     assert_eq!(done.status, Some(6));
@@ -368,11 +387,13 @@ async fn a_failed_group_is_an_error_then_retried_then_deleted() {
     .await;
     let group = create_group(&client, &["a/", "b/"]).await;
     let error = client
-        .wait_for_task_group(PROJECT, &group, &quickly(), |_| {})
+        .wait_for_task_group(&group)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, Error::Wait(WaitError::Failed { status: 5, error_code: Some(c), .. }) if c == "TRF.0051"),
+        matches!(&error, Error::Wait(WaitError::Failed { status: 5, error_code: Some(c), .. }) if &**c == "TRF.0051"),
         "{error:?}"
     );
     // Only a failed group can be retried; a failed group can be deleted.
@@ -389,7 +410,9 @@ async fn a_failed_group_is_an_error_then_retried_then_deleted() {
         Some(TaskGroupStatus::Monitoring)
     );
     let done = client
-        .wait_for_task_group(PROJECT, &group, &quickly(), |_| {})
+        .wait_for_task_group(&group)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap();
     assert_eq!(done.status, Some(6));
@@ -415,7 +438,9 @@ async fn a_failed_group_is_an_error_then_retried_then_deleted() {
     );
     // 8 → 9 → gone: the waiter sees it go.
     let error = client
-        .wait_for_task_group(PROJECT, &group, &quickly(), |_| {})
+        .wait_for_task_group(&group)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap_err();
     assert!(
@@ -463,7 +488,9 @@ async fn a_running_group_pauses_resumes_and_refuses_deletion() {
         Some(TaskGroupStatus::Pausing)
     );
     let paused = client
-        .wait_for_task_group(PROJECT, &group, &quickly(), |_| {})
+        .wait_for_task_group(&group)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap();
     assert_eq!((paused.status, paused.paused_task_num), (Some(3), Some(1)));
@@ -577,7 +604,9 @@ async fn a_gateway_404_is_not_a_vanished_task() {
     .await;
     let error = server
         .client("token")
-        .wait_for_task(PROJECT, 1, &quickly(), |_| {})
+        .wait_for_task(1)
+        .project_id(PROJECT)
+        .wait(quickly())
         .await
         .unwrap_err();
     assert_eq!(service_code(&error), (404, "APIGW.0101"));

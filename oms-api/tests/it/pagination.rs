@@ -1,4 +1,4 @@
-//! `Client::list_all_sync_tasks`: every task exactly once, and an end on a
+//! `ListSyncTasks::stream`: every task exactly once, and an end on a
 //! server that never stops returning full pages.
 
 use std::collections::HashSet;
@@ -19,7 +19,12 @@ async fn lists_250_tasks_exactly_once() {
     }
     let oms = builder.start().await.unwrap();
     let client = crate::server::local_client(&oms);
-    let tasks: Vec<_> = client.list_all_sync_tasks("project", None).collect().await;
+    let tasks: Vec<_> = client
+        .list_sync_tasks()
+        .project_id("project")
+        .stream()
+        .collect()
+        .await;
     let ids: Vec<String> = tasks
         .into_iter()
         .map(|t| t.unwrap().sync_task_id.unwrap())
@@ -53,10 +58,10 @@ async fn passes_the_status_filter_on() {
         .unwrap();
     let client = crate::server::local_client(&oms);
     let tasks: Vec<_> = client
-        .list_all_sync_tasks(
-            "project",
-            Some(oms_api::types::SyncTaskStatus::Synchronizing),
-        )
+        .list_sync_tasks()
+        .project_id("project")
+        .status(oms_api::types::SyncTaskStatus::Synchronizing)
+        .stream()
         .collect()
         .await;
     assert_eq!(tasks.len(), 1);
@@ -82,7 +87,9 @@ async fn ends_when_the_server_repeats_a_full_page() {
     .await;
     let results: Vec<_> = server
         .client("token")
-        .list_all_sync_tasks("p", None)
+        .list_sync_tasks()
+        .project_id("p")
+        .stream()
         .collect()
         .await;
     assert_eq!(results.len(), 101, "the first page, then one error");
@@ -106,7 +113,9 @@ async fn ends_when_the_server_announces_more_than_offsets_reach() {
     .await;
     let results: Vec<_> = server
         .client("token")
-        .list_all_sync_tasks("p", None)
+        .list_sync_tasks()
+        .project_id("p")
+        .stream()
         .collect()
         .await;
     // Offsets 0, 100, …, 10000 are 101 pages; the next offset is refused.
@@ -126,7 +135,9 @@ async fn an_error_ends_the_stream() {
     .await;
     let results: Vec<_> = server
         .client("token")
-        .list_all_sync_tasks("p", None)
+        .list_sync_tasks()
+        .project_id("p")
+        .stream()
         .collect()
         .await;
     assert_eq!(results.len(), 1);

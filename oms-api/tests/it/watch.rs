@@ -6,6 +6,7 @@
 //! `wait_for_task` reports them.
 
 use std::collections::HashSet;
+use std::future::IntoFuture;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -73,7 +74,7 @@ async fn many_tasks_are_watched_through_listings_with_a_hundredth_of_the_request
     let wait = every(Duration::from_millis(50));
     let waits = ids
         .iter()
-        .map(|id| client.wait_for_task(PROJECT, *id, &wait, |_| {}));
+        .map(|id| client.wait_for_task(*id).wait(wait).into_future());
     for result in futures::future::join_all(waits).await {
         result.unwrap();
     }
