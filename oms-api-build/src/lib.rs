@@ -20,7 +20,7 @@ use progenitor_impl::{
 };
 
 #[cfg(feature = "generate")]
-pub use spec::{CODES, EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, REGIONS, RULE, SECRET};
+pub use spec::{CODES, EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, PAGINATION, REGIONS, RULE, SECRET};
 
 /// The command that regenerates everything this crate emits, named in the
 /// `@generated` header.
@@ -189,15 +189,17 @@ impl Builder {
         let tables = tables::tables(&facts);
         let mut file =
             syn::parse2::<syn::File>(quote::quote!(#tokens #tables)).map_err(Error::Format)?;
+        passes::builders::rewrite(&mut file, &facts.response_only)?;
+        passes::derives::rewrite(&mut file)?;
         passes::validation::rewrite(&mut file, &facts.patterns)?;
         passes::patterns::rewrite(&mut file)?;
         passes::collect::rewrite(&mut file, &facts.property_order)?;
         passes::defaults::rewrite(&mut file, &facts.defaults)?;
         passes::send::rewrite(&mut file, &facts)?;
-        passes::setters::rewrite(&mut file);
+        passes::setters::rewrite(&mut file)?;
         passes::strings::rewrite(&mut file)?;
         passes::docs::rewrite(&mut file, &facts)?;
-        passes::client::rewrite(&mut file);
+        passes::client::rewrite(&mut file)?;
         let header = reviewed::header(&spec.path, &spec.digest);
         let client = format!("{header}{}", prettyplease::unparse(&file));
         let mock = generator(&facts)
@@ -265,8 +267,7 @@ fn generator(facts: &spec::Facts) -> Generator {
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(quote::quote!(crate::ClientState))
-        .with_derive("PartialEq")
-        .with_derive("schemars::JsonSchema");
+        .with_derive("PartialEq");
     for replacement in &facts.replacements {
         settings.with_replacement(
             &replacement.schema,

@@ -28,6 +28,8 @@ pub const REGIONS: &str = "x-oms-regions";
 /// On an object schema of a request body: the properties of which exactly
 /// one must be set.
 pub const EXACTLY_ONE_OF: &str = "x-oms-exactly-one-of";
+/// On a listing operation: how to page through it, for a generated stream.
+pub const PAGINATION: &str = "x-oms-pagination";
 /// On an integer property of a component schema whose numbers are codes:
 /// the name of the enum the client reads them as, and each code's name,
 /// words, and whether it is final or a failure.
@@ -149,6 +151,7 @@ impl Spec {
             codes: Vec::new(),
             defaults: Vec::new(),
             property_order: BTreeMap::new(),
+            response_only: self.response_only(),
         };
         for (name, schema) in self.schemas() {
             self.walk(name, schema, &mut facts)?;
@@ -350,7 +353,12 @@ impl Spec {
                 "{id}: the path parameters declared do not match the path {path}"
             )));
         }
+        let pagination = match operation.extensions.get(PAGINATION) {
+            None => None,
+            Some(paging) => Some(self.pagination(&id, operation, paging)?),
+        };
         Ok(OperationFacts {
+            pagination,
             id,
             method: method.to_ascii_uppercase(),
             path: path.to_owned(),
@@ -361,6 +369,217 @@ impl Spec {
             response_body,
             rules,
             text_params,
+        })
+    }
+
+    /// The component object schemas that no request reaches (through a
+    /// body or a parameter, at any depth): answers only, which no caller
+    /// builds.
+    fn response_only(&self) -> BTreeSet<String> {
+        fn refs(node: &serde_json::Value, out: &mut BTreeSet<String>) {
+            match node {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map {
+                        match (key.as_str(), value.as_str()) {
+                            ("$ref", Some(target)) => {
+                                if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                                    out.insert(name.to_owned());
+                                }
+                            }
+                            _ => refs(value, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|item| refs(item, out)),
+                _ => {}
+            }
+        }
+        let mut reached = BTreeSet::new();
+        for (_, _, operation) in self.api.operations() {
+            if let Some(body) = &operation.request_body {
+                refs(
+                    &serde_json::to_value(body).unwrap_or_default(),
+                    &mut reached,
+                );
+            }
+            for parameter in &operation.parameters {
+                refs(
+                    &serde_json::to_value(parameter).unwrap_or_default(),
+                    &mut reached,
+                );
+            }
+        }
+        if let Some(components) = &self.api.components {
+            let parameters = serde_json::to_value(&components.parameters).unwrap_or_default();
+            refs(&parameters, &mut reached);
+        }
+        let schemas: BTreeMap<&String, serde_json::Value> = self
+            .schemas()
+            .map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or_default()))
+            .collect();
+        loop {
+            let mut more = BTreeSet::new();
+            for name in &reached {
+                if let Some(schema) = schemas.get(name) {
+                    refs(schema, &mut more);
+                }
+            }
+            if more.is_subset(&reached) {
+                break;
+            }
+            reached.extend(more);
+        }
+        self.schemas()
+            .filter(|(name, schema)| {
+                matches!(schema.schema_kind, SchemaKind::Type(Type::Object(_)))
+                    && !reached.contains(*name)
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// What `x-oms-pagination` says of `operation`, checked against its
+    /// parameters, body and response.
+    fn pagination(
+        &self,
+        id: &str,
+        operation: &Operation,
+        paging: &serde_json::Value,
+    ) -> Result<Pagination, Error> {
+        let malformed = || {
+            extension_error(
+                id,
+                PAGINATION,
+                "is not {style: offset, limit, offset, items, count, key} or {style: marker, size, marker, next, more?, items, key}",
+            )
+        };
+        let text = |key: &str| {
+            paging
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let required = |key: &str| text(key).ok_or_else(malformed);
+        let properties = |schema: Option<&Schema>| -> Vec<String> {
+            match schema.map(|s| &s.schema_kind) {
+                Some(SchemaKind::Type(Type::Object(object))) => {
+                    object.properties.keys().cloned().collect()
+                }
+                _ => Vec::new(),
+            }
+        };
+        let response = operation
+            .responses
+            .responses
+            .iter()
+            .find_map(|(status, response)| match (status, response) {
+                (StatusCode::Code(200..=299), ReferenceOr::Item(response)) => response
+                    .content
+                    .get("application/json")
+                    .and_then(|media| media.schema.as_ref())
+                    .and_then(|schema| self.resolve(schema)),
+                _ => None,
+            });
+        let answered = properties(response);
+        let in_answer = |name: &str| {
+            if answered.iter().any(|p| p == name) {
+                Ok(name.to_owned())
+            } else {
+                Err(extension_error(
+                    id,
+                    PAGINATION,
+                    "names a property the response does not have",
+                ))
+            }
+        };
+        let queried: Vec<String> = operation
+            .parameters
+            .iter()
+            .filter_map(|p| match self.parameter(p)? {
+                Parameter::Query { parameter_data, .. } => Some(parameter_data.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let body = operation
+            .request_body
+            .as_ref()
+            .and_then(ReferenceOr::as_item)
+            .and_then(|body| body.content.get("application/json"))
+            .and_then(|media| media.schema.as_ref())
+            .and_then(|schema| self.resolve(schema));
+        let sent = properties(body);
+        let paging_kind = match text("style").as_deref() {
+            Some("offset") => {
+                let (limit, offset) = (required("limit")?, required("offset")?);
+                if !queried.contains(&limit) || !queried.contains(&offset) {
+                    return Err(extension_error(
+                        id,
+                        PAGINATION,
+                        "names a query parameter the operation does not have",
+                    ));
+                }
+                Paging::Offset {
+                    limit,
+                    offset,
+                    count: in_answer(&required("count")?)?,
+                }
+            }
+            Some("marker") => {
+                let (size, marker) = (required("size")?, required("marker")?);
+                if !sent.contains(&size) || !sent.contains(&marker) {
+                    return Err(extension_error(
+                        id,
+                        PAGINATION,
+                        "names a body property the request does not have",
+                    ));
+                }
+                Paging::Marker {
+                    size,
+                    marker,
+                    next: in_answer(&required("next")?)?,
+                    more: text("more").map(|more| in_answer(&more)).transpose()?,
+                }
+            }
+            _ => return Err(malformed()),
+        };
+        let items = in_answer(&required("items")?)?;
+        let item_type = match response.map(|r| &r.schema_kind) {
+            Some(SchemaKind::Type(Type::Object(object))) => match object.properties.get(&items) {
+                Some(ReferenceOr::Item(list)) => match &list.schema_kind {
+                    SchemaKind::Type(Type::Array(array)) => match &array.items {
+                        Some(ReferenceOr::Reference { reference }) => reference
+                            .strip_prefix("#/components/schemas/")
+                            .map(str::to_owned),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        }
+        .ok_or_else(|| {
+            extension_error(
+                id,
+                PAGINATION,
+                "names items that are not a list of a component schema",
+            )
+        })?;
+        let key = required("key")?;
+        let item_properties =
+            properties(self.component(&format!("#/components/schemas/{item_type}")));
+        if !item_properties.contains(&key) {
+            return Err(extension_error(
+                id,
+                PAGINATION,
+                "names a key the items do not have",
+            ));
+        }
+        Ok(Pagination {
+            paging: paging_kind,
+            items,
+            key,
+            item_type,
         })
     }
 
@@ -634,6 +853,8 @@ pub(crate) struct Facts {
     pub defaults: Vec<FieldDefault>,
     /// Each component object schema's properties, in the spec's order.
     pub property_order: BTreeMap<String, Vec<String>>,
+    /// The object schemas only answers hold (no request reaches them).
+    pub response_only: BTreeSet<String>,
 }
 
 /// An integer property whose numbers are codes (`x-oms-codes`).
@@ -674,8 +895,38 @@ pub(crate) struct Replacement {
     pub open_enum: Option<String>,
 }
 
+/// How a listing pages (`x-oms-pagination`).
+pub(crate) struct Pagination {
+    pub paging: Paging,
+    /// The response property that holds a page's items.
+    pub items: String,
+    /// The item property that names an item.
+    pub key: String,
+    /// The items' component schema.
+    pub item_type: String,
+}
+
+pub(crate) enum Paging {
+    /// Query parameters `limit` and `offset`; the response's `count`.
+    Offset {
+        limit: String,
+        offset: String,
+        count: String,
+    },
+    /// Body properties `size` and `marker`; the response's `next` marker,
+    /// and `more`, whether there is a next page.
+    Marker {
+        size: String,
+        marker: String,
+        next: String,
+        more: Option<String>,
+    },
+}
+
 /// One operation.
 pub(crate) struct OperationFacts {
+    /// How it pages, when it is a listing.
+    pub pagination: Option<Pagination>,
     pub id: String,
     pub method: String,
     pub path: String,

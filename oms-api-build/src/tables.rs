@@ -6,7 +6,7 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::spec::{Check, Facts, Location, OperationFacts, Segment};
+use crate::spec::{Check, Facts, Location, OperationFacts, Paging, Segment};
 
 /// The name of an operation's constant in the generated `operations`
 /// module: `START_SYNC_TASK` for `StartSyncTask`.
@@ -59,10 +59,15 @@ fn operation((index, op): (usize, &OperationFacts)) -> TokenStream {
         }
     });
     let doc = format!(" `{} {}`: {id}.", op.method, op.path);
+    let pagination = option(op.pagination.as_ref().map(|p| match p.paging {
+        Paging::Offset { .. } => "offset",
+        Paging::Marker { .. } => "marker",
+    }));
     quote! {
         #[doc = #doc]
         pub static #name: crate::operation::Operation = crate::operation::Operation {
             index: #index,
+            pagination: #pagination,
             id: #id,
             method: ::http::Method::#method,
             path: &[#(#segments),*],
@@ -97,8 +102,11 @@ pub(crate) fn tables(facts: &Facts) -> TokenStream {
         }
     });
     let codes = facts.codes.iter().map(codes);
+    let streams = facts.operations.iter().filter_map(stream);
     quote! {
         #(#open_enums)*
+
+        #(#streams)*
 
         /// The enums of the spec's coded numbers (`x-oms-codes`), and the
         /// typed views of the fields that hold them.
@@ -240,4 +248,110 @@ fn codes(codes: &crate::spec::Codes) -> TokenStream {
             }
         }
     }
+}
+
+/// The `.stream()` of a listing operation's builder (`x-oms-pagination`).
+fn stream(op: &OperationFacts) -> Option<TokenStream> {
+    let pagination = op.pagination.as_ref()?;
+    let builder = format_ident!("{}", op.id);
+    let constant = constant(&op.id);
+    let item = format_ident!("{}", pagination.item_type);
+    let items = format_ident!("{}", pagination.items);
+    let key = format_ident!("{}", pagination.key);
+    let guarantees = "Like every listing stream of this crate, it never loops forever on a \
+        misbehaving server: an item already yielded is not yielded again, a page with nothing new \
+        (or a marker followed before) ends the stream with `Error::Pagination`, and so does needing \
+        an offset beyond the API's largest. Any other error is yielded and ends the stream. The \
+        stream is `Unpin`, so `try_next` works on it as it is.";
+    let body = match &pagination.paging {
+        Paging::Offset {
+            limit,
+            offset,
+            count,
+        } => {
+            let (limit, offset, count) = (
+                format_ident!("{limit}"),
+                format_ident!("{offset}"),
+                format_ident!("{count}"),
+            );
+            let doc = format!(
+                " Every item this request selects (its filters), as a stream, fetched \
+                 {} a full page at a time; `{limit}` and `{offset}` are the stream's. {guarantees} \
+                 Generated from the spec's `x-oms-pagination`.",
+                op.id
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn stream(
+                    self,
+                ) -> ::futures::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
+                    crate::pagination::offset_stream(
+                        &operations::#constant,
+                        move |limit, offset| {
+                            let page = self.clone().#limit(limit).#offset(offset).send();
+                            async move {
+                                let page = page.await?.into_inner();
+                                Ok((page.#items.unwrap_or_default(), page.#count))
+                            }
+                        },
+                        |item| item.#key.clone(),
+                    )
+                }
+            }
+        }
+        Paging::Marker {
+            size,
+            marker,
+            next,
+            more,
+        } => {
+            let size_name = size.clone();
+            let (size, marker, next) = (
+                format_ident!("{size}"),
+                format_ident!("{marker}"),
+                format_ident!("{next}"),
+            );
+            let more = match more {
+                Some(more) => {
+                    let more = format_ident!("{more}");
+                    quote!(page.#more)
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            let doc = format!(
+                " Every item this request selects, as a stream, fetched {} a full page at a \
+                 time by following `{next}`; the body's `{size_name}` and `{marker}` are the \
+                 stream's. {guarantees} Memory holds one page and the markers used. Generated \
+                 from the spec's `x-oms-pagination`.",
+                op.id
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn stream(
+                    self,
+                ) -> ::futures::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
+                    crate::pagination::marker_stream(
+                        &operations::#constant,
+                        #size_name,
+                        move |size, marker: ::std::string::String| {
+                            let page = self
+                                .clone()
+                                .body_map(|body| body.#size(size).#marker(marker.as_str()))
+                                .send();
+                            async move {
+                                let page = page.await?.into_inner();
+                                Ok((page.#items.unwrap_or_default(), page.#next, #more))
+                            }
+                        },
+                        |item| item.#key.clone(),
+                    )
+                }
+            }
+        }
+    };
+    Some(quote! {
+        impl<'a> builder::#builder<'a> {
+            #body
+        }
+    })
 }

@@ -167,6 +167,7 @@ impl<'de, T: FromStr> serde::Deserialize<'de> for OpenEnum<T> {
     }
 }
 
+#[cfg(feature = "schemars")]
 impl<T: schemars::JsonSchema> schemars::JsonSchema for OpenEnum<T> {
     fn schema_name() -> String {
         format!("Open{}", T::schema_name())

@@ -26,6 +26,8 @@ use crate::error::ValidationError;
 pub struct Operation {
     /// Its place in [`operations::ALL`](crate::operations::ALL).
     pub(crate) index: usize,
+    /// How it pages (`offset`, `marker`), when it is a listing.
+    pub(crate) pagination: Option<&'static str>,
     pub(crate) id: &'static str,
     pub(crate) method: http::Method,
     pub(crate) path: &'static [Segment],
@@ -97,6 +99,13 @@ impl Operation {
     /// The spec's `operationId`, such as `StartSyncTask`.
     pub fn id(&self) -> &'static str {
         self.id
+    }
+
+    /// How the listing pages, `offset` or `marker` (the spec's
+    /// `x-oms-pagination`), when the operation is a listing; its builder
+    /// then has a `.stream()` of every item.
+    pub fn pagination(&self) -> Option<&'static str> {
+        self.pagination
     }
 
     /// The HTTP method.

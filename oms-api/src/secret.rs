@@ -144,6 +144,7 @@ impl<'de, const MIN: usize, const MAX: usize> serde::Deserialize<'de> for Secret
     }
 }
 
+#[cfg(feature = "schemars")]
 impl<const MIN: usize, const MAX: usize> schemars::JsonSchema for Secret<MIN, MAX> {
     fn schema_name() -> String {
         format!("Secret_{MIN}_{MAX}")

@@ -1,15 +1,36 @@
 //! Rewrites of progenitor's output, each in its own module with the reason
-//! in its documentation.
+//! in its documentation. Each finds its targets by their shape, and fails
+//! the build, naming itself and what it looked for, when it finds none: a
+//! progenitor or typify upgrade that changes its output cannot drop a
+//! guarantee silently.
 
+pub(crate) mod builders;
 pub(crate) mod client;
 pub(crate) mod collect;
 pub(crate) mod defaults;
+pub(crate) mod derives;
 pub(crate) mod docs;
 pub(crate) mod patterns;
 pub(crate) mod send;
 pub(crate) mod setters;
 pub(crate) mod strings;
 pub(crate) mod validation;
+
+/// The error of a pass that found none of `what` in progenitor's output.
+pub(crate) fn not_found(pass: &str, what: &str) -> crate::Error {
+    crate::Error::Spec(format!(
+        "the {pass} pass found no {what} in progenitor's output: its output changed shape; update the pass"
+    ))
+}
+
+/// `Ok` when `found` is not zero, else [`not_found`].
+pub(crate) fn found(pass: &str, what: &str, found: usize) -> Result<(), crate::Error> {
+    if found == 0 {
+        Err(not_found(pass, what))
+    } else {
+        Ok(())
+    }
+}
 
 /// The spec's name of a field that progenitor or typify named `rust`: they
 /// add `_` to a name that is a Rust keyword (`type` → `type_`), and errors

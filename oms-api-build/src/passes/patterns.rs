@@ -23,13 +23,24 @@ use syn::{Expr, Stmt, parse_quote};
 /// `crate::pattern::is_match` (see `crate::nfa`), so that the client needs
 /// no regex crate. A pattern neither can compile is an error.
 pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), crate::Error> {
-    let mut functions = Functions { error: None };
+    let mut functions = Functions {
+        error: None,
+        compiled: 0,
+    };
     functions.visit_file_mut(file);
-    functions.error.map_or(Ok(()), Err)
+    if let Some(error) = functions.error {
+        return Err(error);
+    }
+    super::found(
+        "patterns",
+        "`static PATTERN` regex in a conversion",
+        functions.compiled,
+    )
 }
 
 struct Functions {
     error: Option<crate::Error>,
+    compiled: usize,
 }
 
 impl VisitMut for Functions {
@@ -49,6 +60,7 @@ impl VisitMut for Functions {
         });
         match compiled {
             Some(Ok(check)) => {
+                self.compiled += 1;
                 function
                     .block
                     .stmts
@@ -273,6 +285,16 @@ fn parse_class(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_output_without_patterns_fails_loudly() {
+        let mut file: syn::File = parse_quote! { impl X { fn f() {} } };
+        let error = rewrite(&mut file).unwrap_err().to_string();
+        assert!(
+            error.contains("the patterns pass found no `static PATTERN`"),
+            "{error}"
+        );
+    }
 
     /// Runs the compiled check on `value` the way a test can: by building
     /// the same decision with the parsed atoms.

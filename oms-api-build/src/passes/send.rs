@@ -509,6 +509,7 @@ mod tests {
 
     fn start_sync_task() -> OperationFacts {
         OperationFacts {
+            pagination: None,
             id: "StartSyncTask".to_owned(),
             method: "POST".to_owned(),
             path: "/v2/{project_id}/sync-tasks/{sync_task_id}/start".to_owned(),

@@ -24,12 +24,30 @@ use syn::{
     WherePredicate, parse_quote,
 };
 
-/// Rewrites the setters of every impl block of `file`.
-pub(crate) fn rewrite(file: &mut syn::File) {
-    Blocks.visit_file_mut(file);
+/// Rewrites the setters of every impl block of `file`; fails when it
+/// rewrites none, or finds no `project_id` setter.
+pub(crate) fn rewrite(file: &mut syn::File) -> Result<(), crate::Error> {
+    let mut blocks = Blocks {
+        rewritten: 0,
+        project_ids: 0,
+    };
+    blocks.visit_file_mut(file);
+    super::found(
+        "setters",
+        "setter converting with `TryInto`",
+        blocks.rewritten,
+    )?;
+    super::found(
+        "setters",
+        "operation setter `project_id`",
+        blocks.project_ids,
+    )
 }
 
-struct Blocks;
+struct Blocks {
+    rewritten: usize,
+    project_ids: usize,
+}
 
 impl VisitMut for Blocks {
     fn visit_item_impl_mut(&mut self, block: &mut syn::ItemImpl) {
@@ -37,7 +55,16 @@ impl VisitMut for Blocks {
         for item in block.items.drain(..) {
             match item {
                 ImplItem::Fn(setter) => {
-                    items.extend(rewrite_setter(setter).into_iter().map(ImplItem::Fn))
+                    if setter.sig.ident == "project_id" {
+                        self.project_ids += 1;
+                    }
+                    match rewrite_setter(&setter) {
+                        Some(rewritten) => {
+                            self.rewritten += 1;
+                            items.extend(rewritten.into_iter().map(ImplItem::Fn));
+                        }
+                        None => items.push(ImplItem::Fn(setter)),
+                    }
                 }
                 other => items.push(other),
             }
@@ -59,16 +86,15 @@ enum Target {
     OptionalParameter(Type),
 }
 
-fn rewrite_setter(setter: ImplItemFn) -> Vec<ImplItemFn> {
+/// The setters that replace `setter`, or `None` when it is not one this
+/// pass rewrites.
+fn rewrite_setter(setter: &ImplItemFn) -> Option<Vec<ImplItemFn>> {
     if setter.sig.ident == "project_id" && setter.sig.inputs.len() == 2 {
-        return project_id(setter);
+        return project_id(setter.clone());
     }
-    let Some((value_type, target)) = target(&setter) else {
-        return vec![setter];
-    };
-    let Some(map_err) = conversion_error(&setter) else {
-        return vec![setter];
-    };
+    let (value_type, target) = target(setter)?;
+    let map_err = conversion_error(setter)?;
+    let setter = setter.clone();
     let field = setter.sig.ident.clone();
     let set = format_ident!("set_{}", field);
     let plain_doc = format!(" Sets `{field}`.");
@@ -79,7 +105,7 @@ fn rewrite_setter(setter: ImplItemFn) -> Vec<ImplItemFn> {
         |(index, value)| ::std::convert::TryInto::try_into(value)
             .map_err(|e| crate::ValidationError::nest_item(#field_name, index, e))
     };
-    match target {
+    Some(match target {
         Target::OptionalParameter(item) => vec![
             setter,
             parse_quote! {
@@ -158,22 +184,14 @@ fn rewrite_setter(setter: ImplItemFn) -> Vec<ImplItemFn> {
                 }
             },
         ],
-    }
+    })
 }
 
 /// An operation's `project_id` setter and its `set_` twin: `None` leaves the
 /// project to the client (its own, or IAM's).
-fn project_id(setter: ImplItemFn) -> Vec<ImplItemFn> {
-    let Some(value_type) = setter
-        .sig
-        .generics
-        .type_params()
-        .next()
-        .map(|p| p.ident.clone())
-    else {
-        return vec![setter];
-    };
-    vec![
+fn project_id(setter: ImplItemFn) -> Option<Vec<ImplItemFn>> {
+    let value_type = setter.sig.generics.type_params().next()?.ident.clone();
+    Some(vec![
         setter,
         parse_quote! {
             /// Sets `project_id`, or leaves it to the client when `value` is
@@ -194,7 +212,7 @@ fn project_id(setter: ImplItemFn) -> Vec<ImplItemFn> {
                 self
             }
         },
-    ]
+    ])
 }
 
 /// The setter's value type parameter and what it converts the value into.
@@ -312,8 +330,22 @@ mod tests {
             attrs: Vec::new(),
             items: vec![syn::Item::Impl(block)],
         };
-        rewrite(&mut file);
+        Blocks {
+            rewritten: 0,
+            project_ids: 0,
+        }
+        .visit_file_mut(&mut file);
         prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn an_output_without_setters_fails_loudly() {
+        let mut file: syn::File = parse_quote! { impl Builder { pub fn other(&self) {} } };
+        let error = rewrite(&mut file).unwrap_err().to_string();
+        assert!(
+            error.contains("the setters pass found no setter"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -28,17 +28,30 @@ pub(crate) fn rewrite(
     let mut pass = Pass {
         patterns,
         problem: None,
+        error_module: 0,
+        string_fields: 0,
     };
     pass.visit_file_mut(file);
-    match pass.problem {
-        Some(problem) => Err(problem),
-        None => Ok(()),
+    if let Some(problem) = pass.problem {
+        return Err(problem);
     }
+    super::found(
+        "validation",
+        "module `error` with typify's `ConversionError`",
+        pass.error_module,
+    )?;
+    super::found(
+        "validation",
+        "builder field of type `Result<_, String>`",
+        pass.string_fields,
+    )
 }
 
 struct Pass<'a> {
     patterns: &'a BTreeMap<String, String>,
     problem: Option<Error>,
+    error_module: usize,
+    string_fields: usize,
 }
 
 impl VisitMut for Pass<'_> {
@@ -55,6 +68,7 @@ impl VisitMut for Pass<'_> {
                 /// The error of every conversion: the field, and the rule it broke.
                 pub use crate::ValidationError as ConversionError;
             }];
+            self.error_module += 1;
             return;
         }
         visit_mut::visit_item_mut(self, item);
@@ -64,6 +78,7 @@ impl VisitMut for Pass<'_> {
         for field in item.fields.iter_mut() {
             if let Some(ok) = result_of_string(&field.ty) {
                 field.ty = parse_quote!(::std::result::Result<#ok, crate::ValidationError>);
+                self.string_fields += 1;
             }
         }
         visit_mut::visit_item_struct_mut(self, item);
@@ -363,10 +378,31 @@ fn bounds_error_of(predicate: &syn::WherePredicate, value_type: &syn::Ident) -> 
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_output_without_its_targets_fails_loudly() {
+        let mut file: syn::File = parse_quote! { pub mod types {} };
+        let error = rewrite(&mut file, &BTreeMap::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("the validation pass found no module `error`"),
+            "{error}"
+        );
+    }
+
+    /// `item` rewritten (the pass's own rewrites, without the check that
+    /// the whole output has its targets).
     fn rewritten(item: syn::File) -> String {
         let mut file = item;
         let patterns = BTreeMap::from([("^[a-z]+$".to_owned(), "must be lower case".to_owned())]);
-        rewrite(&mut file, &patterns).unwrap();
+        let mut pass = Pass {
+            patterns: &patterns,
+            problem: None,
+            error_module: 0,
+            string_fields: 0,
+        };
+        pass.visit_file_mut(&mut file);
+        assert!(pass.problem.is_none());
         prettyplease::unparse(&file)
     }
 

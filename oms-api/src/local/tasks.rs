@@ -1,5 +1,6 @@
 //! Migration tasks of the local OMS, over in-memory state, and the clock
-//! that moves them and their groups ([`super::task_groups`]).
+//! that moves them and their groups: the groups' state lives here too, with
+//! the tasks they are made of, and `task_groups` has their operations.
 //!
 //! Input is checked by the spec's own types and rules (see [`super::input`]);
 //! what is here is the service's behaviour as the reference states it:
@@ -21,11 +22,11 @@
 
 use std::time::{Duration, Instant};
 
+use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::buckets::SourceBucket;
 use super::input::{Call, Outcome, Refusal, refuse};
-use super::task_groups::{Group, no_such_group, step_group};
 use super::{State, now_ms};
 use crate::types;
 
@@ -724,4 +725,104 @@ pub(super) fn batch_update(state: &mut State, call: &Call<'_>) -> Outcome {
         }
     }
     Ok(None)
+}
+
+/// Group states (`TaskGroupResp.status`).
+pub(super) mod group_status {
+    pub const CREATING: i64 = 1;
+    pub const MONITORING: i64 = 2;
+    pub const PAUSED: i64 = 3;
+    pub const FAILED: i64 = 5;
+    pub const COMPLETED: i64 = 6;
+    pub const PAUSING: i64 = 7;
+    pub const DELETE_WAITING: i64 = 8;
+    pub const DELETING: i64 = 9;
+}
+
+/// A task group: its `TaskGroupResp` fields as JSON; a group given raw
+/// does not change over time.
+#[derive(Debug)]
+pub(super) struct Group {
+    pub(super) info: Value,
+    pub(super) raw: bool,
+}
+
+impl Group {
+    pub(super) fn id(&self) -> &str {
+        self.info["group_id"].as_str().unwrap_or_default()
+    }
+
+    pub(super) fn status(&self) -> Option<i64> {
+        self.info["status"].as_i64()
+    }
+}
+
+/// One tick of a group; `true` when it is now deleted.
+pub(super) fn step_group(group: &mut Group, tasks: &[&Task]) -> bool {
+    use group_status as gs;
+    let count = |states: &[i64]| {
+        tasks
+            .iter()
+            .filter(|t| t.status().is_some_and(|s| states.contains(&s)))
+            .count()
+    };
+    let running = count(&[ts::WAITING, ts::MIGRATING, ts::RETRYING, ts::PAUSING]);
+    let status = group.status();
+    if group.raw {
+        // Only deletion moves a group given raw.
+        match status {
+            Some(gs::DELETE_WAITING) => group.info["status"] = json!(gs::DELETING),
+            Some(gs::DELETING) => return true,
+            _ => {}
+        }
+        return false;
+    }
+    let next = match status {
+        Some(gs::DELETE_WAITING) => gs::DELETING,
+        Some(gs::DELETING) => return true,
+        Some(gs::CREATING) => gs::MONITORING,
+        Some(gs::PAUSING) if running == 0 => gs::PAUSED,
+        Some(gs::MONITORING) if count(&[ts::SUCCEEDED]) == tasks.len() => gs::COMPLETED,
+        Some(gs::MONITORING) if running == 0 && count(&[ts::FAILED]) > 0 => gs::FAILED,
+        Some(other) => other,
+        None => return false,
+    };
+    let sum = |field: &str| -> i64 { tasks.iter().filter_map(|t| t.info[field].as_i64()).sum() };
+    let info = &mut group.info;
+    info["status"] = json!(next);
+    info["total_task_num"] = json!(tasks.len());
+    info["create_task_num"] = json!(tasks.len());
+    info["failed_task_num"] = json!(count(&[ts::FAILED]));
+    info["complete_task_num"] = json!(count(&[ts::SUCCEEDED]));
+    info["paused_task_num"] = json!(count(&[ts::PAUSED]));
+    info["executing_task_num"] = json!(count(&[ts::MIGRATING, ts::RETRYING]));
+    info["waiting_task_num"] = json!(count(&[ts::WAITING]));
+    info["total_num"] = json!(sum("total_num"));
+    info["create_complete_num"] = json!(sum("total_num"));
+    info["success_num"] = json!(sum("successful_num"));
+    info["fail_num"] = json!(sum("failed_num"));
+    info["skip_num"] = json!(sum("skipped_num"));
+    info["total_size"] = json!(sum("total_size"));
+    info["create_complete_size"] = json!(sum("total_size"));
+    info["complete_size"] = json!(sum("complete_size"));
+    info["migrate_speed"] = json!(sum("migrate_speed"));
+    info["error_reason"] = if next == gs::FAILED {
+        tasks
+            .iter()
+            .find(|t| t.status() == Some(ts::FAILED))
+            .map_or(json!(""), |t| t.info["error_reason"].clone())
+    } else {
+        json!("")
+    };
+    false
+}
+
+/// ShowTaskGroup documents, and the service answers, 404 for an unknown
+/// (or deleted) group.
+pub(super) fn no_such_group() -> Refusal {
+    Refusal {
+        status: StatusCode::NOT_FOUND,
+        code: "OMS.1009",
+        message: "The task group does not exist".to_owned(),
+    }
 }

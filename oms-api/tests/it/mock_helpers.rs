@@ -21,7 +21,7 @@ async fn a_typed_list_mock_answers_a_typed_page() {
         tasks: Some(vec![types::SyncTaskInfo {
             sync_task_id: Some("task-1".to_owned()),
             status: Some(OpenEnum::Known(SyncTaskStatus::Stopped)),
-            ..types::SyncTaskInfo::builder().try_into().unwrap()
+            ..Default::default()
         }]),
     };
     let listed = server.list_sync_tasks(|when, then| {
