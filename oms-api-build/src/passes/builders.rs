@@ -26,12 +26,13 @@ pub(crate) fn rewrite(file: &mut syn::File, response_only: &BTreeSet<String>) ->
         for item in items.iter_mut() {
             match item {
                 // `impl TaskResp { pub fn builder() -> builder::TaskResp {…} }`
-                Item::Impl(block) if block.trait_.is_none() => {
-                    if subject(&block.self_ty).is_some_and(|s| response_only.contains(&s)) {
-                        block.items.retain(
-                            |item| !matches!(item, ImplItem::Fn(f) if f.sig.ident == "builder"),
-                        );
-                    }
+                Item::Impl(block)
+                    if block.trait_.is_none()
+                        && subject(&block.self_ty).is_some_and(|s| response_only.contains(&s)) =>
+                {
+                    block.items.retain(
+                        |item| !matches!(item, ImplItem::Fn(f) if f.sig.ident == "builder"),
+                    );
                 }
                 Item::Mod(builder) if builder.ident == "builder" => {
                     if let Some((_, items)) = &mut builder.content {
