@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! cargo bench -p oms-api --bench fleet                 # every scenario, full size
-//! cargo bench -p oms-api --bench fleet -- --test       # a smoke run (CI): small sizes
+//! cargo bench -p oms-api --bench fleet -- --test       # a smoke run: small sizes
+//! cargo test -p oms-api --bench fleet                  # the same in the test profile (CI)
 //! cargo bench -p oms-api --bench fleet -- calls        # one scenario: calls, creates,
 //!                                                      # outage, watch, feed
 //! cargo bench -p oms-api --bench fleet -- feed --keys 100000   # the feeder at another size
@@ -65,7 +66,9 @@ fn smoke() -> Sizes {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--test");
+    // `cargo bench` passes `--bench`; run any other way (`cargo test
+    // --benches`, or with `--test`), the benchmark is a quick smoke run.
+    let quick = args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench");
     let mut sizes = if quick { smoke() } else { full() };
     let number = |flag: &str| {
         args.iter()

@@ -15,7 +15,8 @@
 //!
 //! ```text
 //! cargo bench -p oms-api --bench throughput              # 6 blocks per level
-//! cargo bench -p oms-api --bench throughput -- --test    # a smoke run (CI)
+//! cargo bench -p oms-api --bench throughput -- --test    # a smoke run
+//! cargo test -p oms-api --bench throughput                # a smoke run in the test profile (CI)
 //! cargo bench -p oms-api --bench throughput -- --same    # the baseline against itself
 //! cargo bench -p oms-api --bench throughput -- --guarded # against a baseline with
 //!                                    # oms-api's guarantees (checked ids, attempt
@@ -26,6 +27,9 @@
 //!     … -- --concurrency 64 --blocks 20 --seconds 0.5  # a longer comparison
 //!     … -- --workers 2                        # two client workers (default one)
 //! ```
+//!
+//! Run without Cargo (under a profiler), the binary needs `--bench` to
+//! measure: without it, it runs the quick smoke mode.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::BufRead;
@@ -85,7 +89,9 @@ fn main() {
     if args.iter().any(|a| a == "--serve") {
         serve();
     }
-    let quick = args.iter().any(|a| a == "--test");
+    // `cargo bench` passes `--bench`; run any other way (`cargo test
+    // --benches`, or with `--test`), the benchmark is a quick smoke run.
+    let quick = args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench");
     let value = |flag: &str| {
         args.iter()
             .position(|a| a == flag)
