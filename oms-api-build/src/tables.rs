@@ -59,6 +59,7 @@ fn operation((index, op): (usize, &OperationFacts)) -> TokenStream {
         }
     });
     let doc = format!(" `{} {}`: {id}.", op.method, op.path);
+    let template = &op.path;
     let pagination = option(op.pagination.as_ref().map(|p| match p.paging {
         Paging::Offset { .. } => "offset",
         Paging::Marker { .. } => "marker",
@@ -68,6 +69,7 @@ fn operation((index, op): (usize, &OperationFacts)) -> TokenStream {
         pub static #name: crate::operation::Operation = crate::operation::Operation {
             index: #index,
             pagination: #pagination,
+            template: #template,
             id: #id,
             method: ::http::Method::#method,
             path: &[#(#segments),*],

@@ -13,6 +13,7 @@ use crate::credentials::{
 use crate::endpoint::{self, Endpoint, Region};
 use crate::error::{Error, Peer, Service, ValidationError};
 use crate::flow::{Flow, FlowControl, RetryBudget};
+use crate::intercept::Interceptor;
 use crate::project::{Discovery, IAM_ENDPOINT_VAR, ProjectSource, default_iam_endpoint};
 use crate::retry::RetryConfig;
 use crate::state::{ClientState, Origins};
@@ -98,7 +99,7 @@ impl Client {
 }
 
 /// Configures a [`Client`]. Every option documents its default.
-#[derive(Debug, Default)]
+#[derive(Default)]
 #[must_use]
 pub struct ClientBuilder {
     region: Option<Region>,
@@ -116,6 +117,7 @@ pub struct ClientBuilder {
     retry: Option<RetryConfig>,
     flow_control: Option<FlowControl>,
     retry_budget: Option<RetryBudget>,
+    interceptors: Vec<(&'static str, Arc<dyn Interceptor>)>,
 }
 
 impl ClientBuilder {
@@ -244,6 +246,17 @@ impl ClientBuilder {
     /// [`FlowControl::new`] (on).
     pub fn flow_control(mut self, flow_control: FlowControl) -> Self {
         self.flow_control = Some(flow_control);
+        self
+    }
+
+    /// Adds a hook into every attempt of every call (see
+    /// [`intercept`](crate::intercept)): before an attempt it may add
+    /// headers, which are then signed; after it, it sees the outcome.
+    /// Interceptors run in the order added (after an attempt, in the
+    /// reverse order). Default: none.
+    pub fn interceptor<I: Interceptor>(mut self, interceptor: I) -> Self {
+        self.interceptors
+            .push((std::any::type_name::<I>(), Arc::new(interceptor)));
         self
     }
 
@@ -424,6 +437,8 @@ impl ClientBuilder {
                 self.retry_budget.unwrap_or_default(),
                 crate::operations::ALL.len(),
             )),
+            interceptors: self.interceptors.into(),
+            clock: Arc::default(),
             origins: Arc::new(origins),
         };
         Ok(Client::new_with_client(
@@ -431,6 +446,18 @@ impl ClientBuilder {
             http_client,
             state,
         ))
+    }
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &self.credentials)
+            .field("project_id", &self.project_id)
+            .field("interceptors", &self.interceptors.len())
+            .finish_non_exhaustive()
     }
 }
 

@@ -32,6 +32,8 @@ use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::credentials::Credentials;
 use crate::deadline::Deadline;
@@ -42,7 +44,9 @@ use crate::flow::Feedback;
 use crate::http::{USER_AGENT, read_capped, refused_unprocessed};
 use crate::operation::{Operation, Segment};
 use crate::project::IamAccess;
+use crate::retry::RetryConfig;
 use crate::retry::{Outcome, retry_after};
+use crate::settings::CallSettings;
 use crate::signer::UNRESERVED;
 use crate::state::ClientState;
 use crate::types::ProjectId;
@@ -85,26 +89,57 @@ pub(crate) type Build<'a> = dyn Fn() -> Result<reqwest::Request, Error> + Sync +
 
 /// One call of an operation, from the moment it starts: its deadline (the
 /// operation timeout from now) covers the wait for the project id, for
-/// credentials, every attempt and every wait between them.
+/// credentials, every attempt and every wait between them; its settings
+/// are the client's but for what the caller changed for this call
+/// ([`CallSettings`]); its span (`oms.operation`) holds the spans of its
+/// attempts (see the README, "Observing calls").
 pub(crate) struct Call<'a> {
     http: &'a reqwest::Client,
     state: &'a ClientState,
     op: &'static Operation,
     deadline: Deadline,
+    attempt_timeout: Duration,
+    retry: RetryConfig,
+    flow: bool,
+    span: tracing::Span,
 }
 
 impl<'a> Call<'a> {
-    /// Starts a call of `op`: its deadline counts from now.
+    /// Starts a call of `op` with `settings`: its deadline counts from now.
     pub(crate) fn start(
         http: &'a reqwest::Client,
         state: &'a ClientState,
         op: &'static Operation,
+        settings: CallSettings,
     ) -> Self {
+        let operation_timeout = settings
+            .operation_timeout
+            .unwrap_or(state.operation_timeout);
+        let span = tracing::info_span!(
+            "oms.operation",
+            otel.name = op.id,
+            otel.kind = "client",
+            rpc.system = "huaweicloud",
+            rpc.service = "OMS",
+            rpc.method = op.id,
+            http.request.method = op.method.as_str(),
+            url.template = op.template(),
+            server.address = state.peer.host(),
+            oms.idempotent = op.idempotent,
+            http.response.status_code = tracing::field::Empty,
+            oms.request_id = tracing::field::Empty,
+            oms.attempts = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
         Self {
             http,
             state,
             op,
-            deadline: Deadline::after(state.operation_timeout),
+            deadline: Deadline::after(operation_timeout),
+            attempt_timeout: settings.attempt_timeout.unwrap_or(state.attempt_timeout),
+            retry: settings.retry.unwrap_or(state.retry),
+            flow: settings.flow_control.unwrap_or(true),
+            span,
         }
     }
 
@@ -115,17 +150,24 @@ impl<'a> Call<'a> {
         &self,
         given: Result<ProjectId, ValidationError>,
     ) -> Result<ProjectId, Error> {
-        check_region(self.state, self.op)?;
-        let access = IamAccess {
-            http: self.http,
-            credentials: &self.state.credentials,
-            connect_timeout: self.state.connect_timeout,
-            attempt_timeout: self.state.attempt_timeout,
+        let found = async {
+            check_region(self.state, self.op)?;
+            let access = IamAccess {
+                http: self.http,
+                credentials: &self.state.credentials,
+                connect_timeout: self.state.connect_timeout,
+                attempt_timeout: self.attempt_timeout,
+            };
+            self.state
+                .project
+                .project_id(given, access, &self.deadline)
+                .await
         };
-        self.state
-            .project
-            .project_id(given, access, &self.deadline)
-            .await
+        let found = found.instrument(self.span.clone()).await;
+        if let Err(error) = &found {
+            self.span.record("error.type", error_type(error));
+        }
+        found
     }
 
     /// Sends the request `build` makes and decodes the JSON body of its
@@ -136,14 +178,18 @@ impl<'a> Call<'a> {
         values: &[String],
     ) -> Result<ResponseValue<T>, Error> {
         let state = self.state;
-        let answer = exchange(&self, build, values).await?;
+        let answer = self.exchange(build, values).await?;
         match serde_json::from_slice(&answer.body) {
             Ok(inner) => Ok(ResponseValue::new(inner, answer.status, answer.headers)),
-            Err(source) => Err(Error::InvalidResponse {
-                request_id: header_request_id(&answer.headers),
-                peer: state.peer.clone(),
-                source: Arc::new(source),
-            }),
+            Err(source) => {
+                let error = Error::InvalidResponse {
+                    request_id: header_request_id(&answer.headers),
+                    peer: state.peer.clone(),
+                    source: Arc::new(source),
+                };
+                self.span.record("error.type", error_type(&error));
+                Err(error)
+            }
         }
     }
 
@@ -153,8 +199,59 @@ impl<'a> Call<'a> {
         build: &Build<'_>,
         values: &[String],
     ) -> Result<ResponseValue<()>, Error> {
-        let answer = exchange(&self, build, values).await?;
+        let answer = self.exchange(build, values).await?;
         Ok(ResponseValue::new((), answer.status, answer.headers))
+    }
+
+    /// The exchange, in the call's span, which records its outcome.
+    async fn exchange(&self, build: &Build<'_>, values: &[String]) -> Result<Answer, Error> {
+        let outcome = exchange(self, build, values)
+            .instrument(self.span.clone())
+            .await;
+        match &outcome {
+            Ok(answer) => {
+                self.span
+                    .record("http.response.status_code", answer.status.as_u16());
+                if let Some(id) = header_request_id(&answer.headers) {
+                    self.span.record("oms.request_id", id.as_str());
+                }
+            }
+            Err(error) => {
+                if let Some(status) = error.status() {
+                    self.span
+                        .record("http.response.status_code", status.as_u16());
+                }
+                if let Some(id) = error.request_id() {
+                    self.span.record("oms.request_id", id);
+                }
+                self.span.record("error.type", error_type(error));
+            }
+        }
+        outcome
+    }
+}
+
+/// What went wrong, for a span's `error.type`: the service's error code,
+/// else the kind of failure — never a value.
+pub(crate) fn error_type(error: &Error) -> String {
+    match error {
+        Error::Service(e) => crate::error::printable(e.code(), 64),
+        Error::Validation(_) => "validation".to_owned(),
+        Error::Config(_) => "configuration".to_owned(),
+        Error::Signing(_) => "signing".to_owned(),
+        Error::Connect(_) => "connect".to_owned(),
+        Error::Timeout(e) => match e.kind() {
+            TimeoutKind::Connect => "timeout.connect",
+            TimeoutKind::Attempt => "timeout.attempt",
+            TimeoutKind::Operation => "timeout.operation",
+        }
+        .to_owned(),
+        Error::Transport(_) => "transport".to_owned(),
+        Error::ResponseTooLarge { .. } => "response_too_large".to_owned(),
+        Error::UnexpectedStatus { status, .. } => format!("http.{}", status.as_u16()),
+        Error::InvalidResponse { .. } => "invalid_response".to_owned(),
+        Error::Interceptor(_) => "interceptor".to_owned(),
+        _ => "other".to_owned(),
     }
 }
 
@@ -178,67 +275,130 @@ async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Resu
         state,
         op,
         deadline,
+        attempt_timeout,
+        retry,
+        ..
     } = call;
-    let (state, op) = (*state, *op);
-    let mut request = Box::new(build()?);
+    let (state, op, attempt_timeout) = (*state, *op, *attempt_timeout);
     let mut stamp = Stamp::take(state, op, deadline).await?;
-    stamp.apply(state, &mut request, op, values)?;
-    tracing::debug!(
-        operation = op.id,
-        method = %request.method(),
-        path = request.url().path(),
-        "sending OMS request"
-    );
     let flow = &*state.flow;
-    let lane = flow.lane(op.index);
+    let lane = flow.lane(op.index).filter(|_| call.flow);
+    // Attempts counted against the retry policy; sends in all (a throttled
+    // or clock-corrected request is sent again without counting).
     let mut attempt = 1;
+    let mut sends = 0;
     // What this call's retries took from the budget, and the last 429 (the
     // error to give if no slot comes before the deadline).
     let mut spent = 0;
     let mut throttled: Option<Error> = None;
+    let mut clock_corrected = false;
     loop {
-        let permit = match lane {
-            Some(lane) => match lane.acquire(flow.control(), deadline, &state.peer).await {
-                Ok(permit) => Some(permit),
-                Err(waited) => return Err(throttled.unwrap_or(waited)),
-            },
-            None => None,
-        };
-        let result = attempt_once(http, state, request, op, deadline).await;
-        let feedback = match &result {
-            Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
-                Feedback::Throttled(retry_after(&answer.headers))
+        sends += 1;
+        let span = tracing::info_span!(
+            "oms.attempt",
+            otel.kind = "client",
+            http.request.method = op.method.as_str(),
+            url.template = op.template(),
+            server.address = state.peer.host(),
+            http.request.resend_count = sends - 1,
+            oms.attempt = attempt,
+            oms.idempotent = op.idempotent,
+            oms.send_slot.wait_ms = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            oms.request_id = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let result = async {
+            // The send slot first: the request is signed when it can go.
+            let permit = match lane {
+                Some(lane) => {
+                    let waiting = Instant::now();
+                    let permit = lane.acquire(flow.control(), deadline, &state.peer).await;
+                    tracing::Span::current()
+                        .record("oms.send_slot.wait_ms", whole_ms(waiting.elapsed()));
+                    match permit {
+                        Ok(permit) => Some(permit),
+                        Err(waited) => return Err(throttled.clone().unwrap_or(waited)),
+                    }
+                }
+                None => None,
+            };
+            // A signature is good for 15 minutes: a call that waited long
+            // (for a slot, or between attempts) signs again; else a retry
+            // carries the first attempt's bytes.
+            if stamp.is_stale() {
+                stamp = Stamp::take(state, op, deadline).await?;
             }
-            Ok(_) => Feedback::Admitted,
-            Err(_) => Feedback::Unknown,
-        };
-        if let Some(permit) = permit {
-            permit.finish(flow.control(), feedback);
+            let mut request = Box::new(build()?);
+            crate::intercept::before(
+                &state.interceptors,
+                crate::intercept::BeforeAttempt {
+                    operation: op.id,
+                    attempt: sends,
+                    request: &mut request,
+                },
+            )?;
+            stamp.apply(state, &mut request, op, values)?;
+            let started = Instant::now();
+            let result = attempt_once(http, state, request, op, deadline, attempt_timeout).await;
+            let feedback = match &result {
+                Ok(answer) if answer.status == StatusCode::TOO_MANY_REQUESTS => {
+                    Feedback::Throttled(retry_after(&answer.headers))
+                }
+                Ok(_) => Feedback::Admitted,
+                Err(_) => Feedback::Unknown,
+            };
+            if let Some(permit) = permit {
+                permit.finish(flow.control(), feedback);
+            }
+            Ok((result, started.elapsed()))
         }
+        .instrument(span.clone())
+        .await;
+        let (result, elapsed) = match result {
+            Ok(sent) => sent,
+            Err(error) => {
+                span.record("error.type", error_type(&error));
+                return Err(error);
+            }
+        };
+        observe(state, op, sends, &span, &result, elapsed);
         let (outcome, headers, error) = match result {
             Ok(answer) if answer.status.as_u16() == op.success => {
-                tracing::debug!(
-                    operation = op.id,
-                    status = answer.status.as_u16(),
-                    request_id = header_request_id(&answer.headers).unwrap_or_default(),
-                    "OMS response"
-                );
                 flow.succeeded(spent);
+                call.span.record("oms.attempts", sends);
                 return Ok(answer);
             }
             Ok(answer) if answer.status.is_client_error() || answer.status.is_server_error() => {
                 let outcome = Outcome::Status(answer.status);
+                let skew = clock_skew(stamp.credentials.signs(), &answer);
+                // A signature refused for its time was not processed: with
+                // the clock corrected, it is sent again, once.
+                if !clock_corrected
+                    && let Some(skew) = skew
+                    && let Some(offset) = state.clock.correct(skew)
+                {
+                    clock_corrected = true;
+                    tracing::warn!(
+                        parent: &span,
+                        offset_seconds = offset.as_secs_f64(),
+                        "the gateway refused the signature's time; the signing clock is corrected by the server's Date and the request signed again"
+                    );
+                    stamp = Stamp::take(state, op, deadline).await?;
+                    continue;
+                }
                 let error = service_error(
                     &state.peer,
                     answer.status,
                     &answer.headers,
                     &answer.body,
                     outcome.may_repeat(op.idempotent),
-                    clock_skew(stamp.credentials.signs(), &answer),
+                    skew,
                 );
                 (Some(outcome), Some(answer.headers), Error::Service(error))
             }
             Ok(answer) => {
+                call.span.record("oms.attempts", sends);
                 return Err(Error::UnexpectedStatus {
                     status: answer.status,
                     request_id: header_request_id(&answer.headers),
@@ -247,7 +407,7 @@ async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Resu
             }
             Err(failure) => (failure.outcome, None, failure.error),
         };
-        let repeat_throttled = lane.is_some() && state.retry.attempts() > 1;
+        let repeat_throttled = lane.is_some() && retry.attempts() > 1;
         let wait = if repeat_throttled
             && matches!(
                 outcome,
@@ -256,34 +416,33 @@ async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Resu
             // Throttled, so not processed: sent again in the lane's next
             // slot, for every operation, until the deadline; no attempt
             // counted, nothing spent (unless retries are off).
-            tracing::debug!(operation = op.id, "throttled by OMS; waiting for a slot");
+            tracing::debug!(parent: &span, "throttled by OMS; waiting for a send slot");
             throttled = Some(error);
             Duration::ZERO
         } else {
             let wait = outcome
-                .filter(|outcome| {
-                    attempt < state.retry.attempts() && outcome.may_repeat(op.idempotent)
-                })
-                .map(|_| state.retry.backoff(attempt, headers.as_ref()))
+                .filter(|outcome| attempt < retry.attempts() && outcome.may_repeat(op.idempotent))
+                .map(|_| retry.backoff(attempt, headers.as_ref()))
                 .filter(|wait| deadline.allows(*wait));
             let Some(wait) = wait else {
+                call.span.record("oms.attempts", sends);
                 return Err(error);
             };
             let Some(cost) = flow.spend(matches!(outcome, Some(Outcome::TimedOut))) else {
                 tracing::info!(
-                    operation = op.id,
+                    parent: &span,
                     error = %error,
-                    "not retrying OMS request: the client's retry budget is spent"
+                    "not retrying: the client's retry budget is spent"
                 );
+                call.span.record("oms.attempts", sends);
                 return Err(error);
             };
             spent += cost;
             tracing::info!(
-                operation = op.id,
-                attempt,
+                parent: &span,
                 error = %error,
-                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                "retrying OMS request"
+                oms.retry.wait_ms = whole_ms(wait),
+                "retrying"
             );
             attempt += 1;
             wait
@@ -291,13 +450,56 @@ async fn exchange(call: &Call<'_>, build: &Build<'_>, values: &[String]) -> Resu
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
-        // A signature is good for 15 minutes: a call that waited long
-        // signs again; else the retry carries the first attempt's bytes.
-        if stamp.is_stale() {
-            stamp = Stamp::take(state, op, deadline).await?;
+    }
+}
+
+/// `duration` in whole milliseconds, for a span's field.
+fn whole_ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Records an attempt's outcome in its span and hands it to the
+/// interceptors.
+fn observe(
+    state: &ClientState,
+    op: &Operation,
+    attempt: u32,
+    span: &tracing::Span,
+    result: &Result<Answer, Failure>,
+    elapsed: Duration,
+) {
+    let (status, request_id, error) = match result {
+        Ok(answer) => (
+            Some(answer.status),
+            header_request_id(&answer.headers),
+            None,
+        ),
+        Err(failure) => (None, None, Some(&failure.error)),
+    };
+    if let Some(status) = status {
+        span.record("http.response.status_code", status.as_u16());
+        if status.as_u16() != op.success {
+            span.record("error.type", status.as_str());
         }
-        request = Box::new(build()?);
-        stamp.apply(state, &mut request, op, values)?;
+    }
+    if let Some(id) = &request_id {
+        span.record("oms.request_id", id.as_str());
+    }
+    if let Some(error) = error {
+        span.record("error.type", error_type(error));
+    }
+    if !state.interceptors.is_empty() {
+        crate::intercept::after(
+            &state.interceptors,
+            &crate::intercept::AfterAttempt {
+                operation: op.id,
+                attempt,
+                status,
+                request_id: request_id.as_deref(),
+                error,
+                elapsed,
+            },
+        );
     }
 }
 
@@ -351,7 +553,7 @@ impl<'s> Stamp<'s> {
         let credentials = state.credentials.current(deadline).await?;
         Ok(Self {
             credentials,
-            at: SystemTime::now(),
+            at: state.clock.now(),
             project: state.project.known(),
         })
     }
@@ -394,20 +596,21 @@ async fn attempt_once(
     request: Box<reqwest::Request>,
     op: &Operation,
     deadline: &Deadline,
+    attempt_timeout: Duration,
 ) -> Result<Answer, Failure> {
     let left = deadline.left();
     let (limit, kind) = match left {
-        Some(left) if left < state.attempt_timeout => (left, TimeoutKind::Operation),
-        _ => (state.attempt_timeout, TimeoutKind::Attempt),
+        Some(left) if left < attempt_timeout => (left, TimeoutKind::Operation),
+        _ => (attempt_timeout, TimeoutKind::Attempt),
     };
     let attempt = async {
         let mut response = http
             .execute(*request)
             .await
-            .map_err(|e| transport_failure(state, op, e))?;
+            .map_err(|e| transport_failure(state, op, e, attempt_timeout))?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let lost = |e| transport_failure(state, op, e);
+        let lost = |e| transport_failure(state, op, e, attempt_timeout);
         let body = if status.as_u16() == op.success {
             let too_large = || Failure {
                 outcome: None,
@@ -462,7 +665,12 @@ async fn attempt_once(
     }
 }
 
-fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error) -> Failure {
+fn transport_failure(
+    state: &ClientState,
+    op: &Operation,
+    error: reqwest::Error,
+    attempt_timeout: Duration,
+) -> Failure {
     let outcome = if error.is_connect() {
         Outcome::NotConnected
     } else if refused_unprocessed(&error) {
@@ -475,7 +683,7 @@ fn transport_failure(state: &ClientState, op: &Operation, error: reqwest::Error)
     let error = match outcome {
         Outcome::TimedOut => TimeoutError::new(
             TimeoutKind::Attempt,
-            state.attempt_timeout,
+            attempt_timeout,
             op.idempotent,
             &state.peer,
         )

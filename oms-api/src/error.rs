@@ -95,6 +95,29 @@ impl fmt::Display for Peer {
     }
 }
 
+/// An interceptor that ended a call before an attempt: its type, and what
+/// it did (refused, with its words, or panicked, with the panic's).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the interceptor {interceptor} {problem}; nothing was sent")]
+pub struct InterceptorError {
+    interceptor: String,
+    problem: String,
+}
+
+impl InterceptorError {
+    pub(crate) fn new(interceptor: &str, problem: String) -> Self {
+        Self {
+            interceptor: interceptor.to_owned(),
+            problem,
+        }
+    }
+
+    /// The interceptor's type.
+    pub fn interceptor(&self) -> &str {
+        &self.interceptor
+    }
+}
+
 /// A failure of the HTTP exchange with a service: no connection, or one
 /// lost. It reads as the HTTP client's error; [`peer`](Self::peer) says
 /// which service and host it was talking to.
@@ -194,6 +217,10 @@ pub enum Error {
     /// ended without the resource succeeding.
     #[error(transparent)]
     Wait(#[from] WaitError),
+    /// An interceptor refused the call, or panicked, before an attempt
+    /// (see the `intercept` module); nothing was sent.
+    #[error(transparent)]
+    Interceptor(#[from] InterceptorError),
     /// A success response whose body does not match the spec.
     #[error("cannot decode the response from {peer}{}", RequestIdSuffix(request_id.as_deref()))]
     InvalidResponse {

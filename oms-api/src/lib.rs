@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod client;
+mod clock;
 pub mod credentials;
 mod deadline;
 mod dispatch;
@@ -12,6 +13,7 @@ mod files;
 pub mod flow;
 mod generated;
 mod http;
+pub mod intercept;
 mod length;
 #[cfg(feature = "local-server")]
 pub mod local;
@@ -26,6 +28,7 @@ mod project;
 mod regions_file;
 mod retry;
 mod secret;
+mod settings;
 pub mod signer;
 mod state;
 mod wait;
@@ -36,6 +39,7 @@ pub use client::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
     DEFAULT_OPERATION_TIMEOUT,
 };
+pub use clock::MAX_CLOCK_CORRECTION;
 pub use credentials::{
     AUTH_TOKEN_HEADER, Credentials, IamToken, PROJECT_ID_HEADER, SECURITY_TOKEN_HEADER,
     SecurityToken,
@@ -43,8 +47,9 @@ pub use credentials::{
 pub use dispatch::ERROR_BODY_LIMIT;
 pub use endpoint::{Endpoint, Region};
 pub use error::{
-    ClockSkew, ConfigError, Error, Peer, REQUEST_ID_HEADER, Service, ServiceError, SigningError,
-    TimeoutError, TimeoutKind, TransportError, ValidationError, WaitError,
+    ClockSkew, ConfigError, Error, InterceptorError, Peer, REQUEST_ID_HEADER, Service,
+    ServiceError, SigningError, TimeoutError, TimeoutKind, TransportError, ValidationError,
+    WaitError,
 };
 pub use feed::{FeedReport, FeedSyncEvents, Undelivered};
 pub use flow::{FlowControl, RetryBudget};
@@ -57,6 +62,7 @@ pub use progenitor_client::ResponseValue;
 pub use project::IAM_ENDPOINT_VAR;
 pub use retry::RetryConfig;
 pub use secret::{REDACTED, Secret, SecretLengthError};
+pub use settings::CallSettings;
 pub(crate) use state::ClientState;
 pub use wait::{FailureReason, Wait, WaitForTask, WaitForTaskGroup};
 pub use watch::{WaitForTaskGroups, WaitForTasks};

@@ -28,6 +28,8 @@ pub struct Operation {
     pub(crate) index: usize,
     /// How it pages (`offset`, `marker`), when it is a listing.
     pub(crate) pagination: Option<&'static str>,
+    /// The path template, `/v2/{project_id}/sync-tasks`.
+    pub(crate) template: &'static str,
     pub(crate) id: &'static str,
     pub(crate) method: http::Method,
     pub(crate) path: &'static [Segment],
@@ -114,6 +116,12 @@ impl Operation {
     }
 
     /// The path template, such as `/v2/{project_id}/sync-tasks`.
+    pub fn template(&self) -> &'static str {
+        self.template
+    }
+
+    /// The path template, such as `/v2/{project_id}/sync-tasks`, made
+    /// from its segments.
     pub fn path_template(&self) -> String {
         let mut path = String::new();
         for segment in self.path {

@@ -6,9 +6,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::clock::SigningClock;
 use crate::credentials::provider::CredentialSource;
 use crate::error::Peer;
 use crate::flow::Flow;
+use crate::intercept::Interceptors;
 use crate::project::ProjectSource;
 use crate::retry::RetryConfig;
 
@@ -32,6 +34,10 @@ pub(crate) struct ClientState {
     pub(crate) project: ProjectSource,
     /// Flow control and the retry budget, shared by the client's clones.
     pub(crate) flow: Arc<Flow>,
+    /// The user's hooks into every attempt.
+    pub(crate) interceptors: Interceptors,
+    /// The time requests are signed with.
+    pub(crate) clock: Arc<SigningClock>,
     /// Where the settings came from, for `Client::describe`.
     pub(crate) origins: Arc<Origins>,
 }
@@ -57,6 +63,8 @@ impl fmt::Debug for ClientState {
             .field("region", &self.region)
             .field("project", &self.project)
             .field("flow", &self.flow)
+            .field("interceptors", &self.interceptors.len())
+            .field("clock_offset_ms", &self.clock.offset_ms())
             .finish_non_exhaustive()
     }
 }

@@ -8,7 +8,7 @@
 //! same way and returns `crate::Error`:
 //!
 //! ```text
-//! let Self { client, project_id, sync_task_id, body } = self;
+//! let Self { client, project_id, sync_task_id, body, settings } = self;
 //! let checked = (move || -> Result<_, crate::Error> {
 //!     let mut errors = Vec::new();
 //!     let sync_task_id = (sync_task_id).map_err(|e| errors.push(e));
@@ -19,7 +19,7 @@
 //!     }
 //! })();
 //! Box::pin(async move {
-//!     let call = crate::dispatch::Call::start(&client.client, &client.inner, &super::operations::START_SYNC_TASK);
+//!     let call = crate::dispatch::Call::start(&client.client, &client.inner, &super::operations::START_SYNC_TASK, settings);
 //!     let (sync_task_id, body) = checked?;
 //!     let project_id = call.project_id(project_id).await?;
 //!     let path = [String::from(project_id), String::from(sync_task_id)];
@@ -75,9 +75,22 @@ pub(crate) fn rewrite(file: &mut syn::File, facts: &Facts) -> Result<(), Error> 
             continue;
         };
         for item in items {
-            let Item::Impl(block) = item else { continue };
-            if let Some(id) = rewrite_builder(block, facts)? {
-                matched.insert(id);
+            match item {
+                Item::Struct(builder) if has_client(builder) => {
+                    // Each call may change the client's settings.
+                    let syn::Fields::Named(fields) = &mut builder.fields else {
+                        continue;
+                    };
+                    fields
+                        .named
+                        .push(parse_quote!(settings: crate::CallSettings));
+                }
+                Item::Impl(block) => {
+                    if let Some(id) = rewrite_builder(block, facts)? {
+                        matched.insert(id);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -104,14 +117,62 @@ fn rewrite_builder(block: &mut syn::ItemImpl, facts: &Facts) -> Result<Option<St
     };
     let op = operation_of(send, facts)?;
     rewrite_send(send, op)?;
+    let mut constructed = false;
     for item in &mut block.items {
         if let ImplItem::Fn(setter) = item
             && setter.sig.ident != "send"
         {
             RangeWords { op }.visit_impl_item_fn_mut(setter);
         }
+        if let ImplItem::Fn(new) = item
+            && new.sig.ident == "new"
+        {
+            let mut init = InitSettings(false);
+            init.visit_impl_item_fn_mut(new);
+            constructed |= init.0;
+        }
     }
+    if !constructed {
+        return Err(Error::Spec(format!(
+            "{}: the send pass found no builder constructor `new` building `Self {{ client, … }}`",
+            op.id
+        )));
+    }
+    block.items.push(parse_quote! {
+        /// Changes, for this call only, the client's timeouts, retries or
+        /// flow control (see [`CallSettings`](crate::CallSettings)).
+        pub fn call_settings(mut self, settings: crate::CallSettings) -> Self {
+            self.settings = settings;
+            self
+        }
+    });
     Ok(Some(op.id.clone()))
+}
+
+/// Whether a struct is an operation builder: it holds the client.
+fn has_client(builder: &syn::ItemStruct) -> bool {
+    builder
+        .fields
+        .iter()
+        .any(|field| field.ident.as_ref().is_some_and(|name| name == "client"))
+}
+
+/// Adds `settings: Default::default()` to the builder's `Self { client, … }`.
+struct InitSettings(bool);
+
+impl VisitMut for InitSettings {
+    fn visit_expr_struct_mut(&mut self, init: &mut syn::ExprStruct) {
+        let builds_client = init
+            .fields
+            .iter()
+            .any(|field| matches!(&field.member, syn::Member::Named(name) if name == "client"));
+        if builds_client && init.path.is_ident("Self") {
+            init.fields
+                .push(parse_quote!(settings: ::std::default::Default::default()));
+            self.0 = true;
+        }
+        visit_mut::visit_expr_struct_mut(self, init);
+    }
 }
 
 /// The operation `send` sends: by the method called on the client and the
@@ -248,6 +309,15 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
                 break;
             }
             Stmt::Local(local) if matches!(local.pat, syn::Pat::Struct(_)) => {
+                let mut statement = statement.clone();
+                if let Stmt::Local(local) = &mut statement
+                    && let syn::Pat::Struct(pattern) = &mut local.pat
+                {
+                    let with: syn::Pat = parse_quote!(Self { settings });
+                    if let syn::Pat::Struct(with) = with {
+                        pattern.fields.extend(with.fields);
+                    }
+                }
                 before.push(statement);
             }
             Stmt::Local(local) if building.is_empty() => {
@@ -290,7 +360,7 @@ fn rewrite_send(send: &mut syn::ImplItemFn, op: &OperationFacts) -> Result<(), E
     send.block = parse_quote!({
         #(#before)*
         ::std::boxed::Box::pin(async move {
-            let call = crate::dispatch::Call::start(&client.client, &client.inner, #operation);
+            let call = crate::dispatch::Call::start(&client.client, &client.inner, #operation, settings);
             #unpacked
             #project
             #path
@@ -585,7 +655,7 @@ mod tests {
         for expected in [
             "-> impl ::std::future::Future< Output = ::std::result::Result<ResponseValue<()>, crate::Error>, > + 'a",
             "::std::boxed::Box::pin(async move {",
-            "let call = crate::dispatch::Call::start( &client.client, &client.inner, &super::operations::START_SYNC_TASK, );",
+            "let call = crate::dispatch::Call::start( &client.client, &client.inner, &super::operations::START_SYNC_TASK, settings, );",
             "let (sync_task_id, body) = checked?; let project_id = call.project_id(project_id).await?;",
             "let path = [ ::std::string::String::from(project_id), ::std::string::String::from(sync_task_id), ];",
             "crate::dispatch::url( &client.inner, &super::operations::START_SYNC_TASK, &path, );",

@@ -151,6 +151,25 @@ fn the_migration_runs_against_the_embedded_oms() {
     );
 }
 
+#[test]
+fn observe_prints_each_call_as_a_tree_of_spans_without_secrets() {
+    let home = tempfile::tempdir().unwrap();
+    let output = example("observe", home.path()).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "oms.operation{ otel.name=\"StartSyncTask\"",
+        "\n    oms.attempt{ otel.kind=\"client\"",
+        "url.template=\"/v2/{project_id}/sync-tasks/{sync_task_id}/start\"",
+        "the signing clock is corrected",
+        "http.response.status_code=429",
+        "10 requests reached the embedded OMS",
+    ] {
+        assert!(stdout.contains(expected), "{expected}: {stdout}");
+    }
+    assert!(!stdout.contains("secret"), "{stdout}");
+}
+
 // The example runs while this thread waits for it; the server needs another.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_migration_needs_both_keys_and_reports_a_failed_task() {

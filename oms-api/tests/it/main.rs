@@ -11,6 +11,7 @@ mod local_oms;
 mod metadata;
 mod migration;
 mod mock_helpers;
+mod operability;
 mod pagination;
 mod project;
 mod retries;

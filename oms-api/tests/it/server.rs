@@ -385,3 +385,25 @@ pub fn config_error(error: &oms_api::Error) -> (&str, &str, &str) {
     };
     (e.origin(), e.key(), e.problem())
 }
+
+/// Runs this test binary's ignored tests whose paths contain `filter` in a
+/// child process, on one thread, and checks that exactly `count` ran and
+/// passed.
+///
+/// Tracing decides once per call site, for the whole process, whether anyone
+/// listens, and a subscriber set for one thread races with the threads of
+/// other tests that reach a call site first: an event or span can go unseen.
+/// Tests that capture what the client traces run here, alone.
+pub fn run_in_a_process_of_their_own(filter: &str, count: usize) {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([filter, "--ignored", "--test-threads=1", "--nocapture"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("test result: ok. {count} passed")),
+        "the child did not run {count} tests: {stdout}{stderr}"
+    );
+}
