@@ -286,7 +286,7 @@ fn stream(op: &OperationFacts) -> Option<TokenStream> {
                 #[doc = #doc]
                 pub fn stream(
                     self,
-                ) -> ::futures::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
+                ) -> ::futures_util::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
                     crate::pagination::offset_stream(
                         &operations::#constant,
                         move |limit, offset| {
@@ -331,7 +331,7 @@ fn stream(op: &OperationFacts) -> Option<TokenStream> {
                 #[doc = #doc]
                 pub fn stream(
                     self,
-                ) -> ::futures::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
+                ) -> ::futures_util::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
                     crate::pagination::marker_stream(
                         &operations::#constant,
                         #size_name,

@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::task::Poll;
 use std::time::Duration;
 
-use futures::stream::{self, Stream, StreamExt};
+use futures_util::stream::{self, Stream, StreamExt};
 use percent_encoding::utf8_percent_encode;
 
 use crate::Client;
@@ -172,7 +172,7 @@ impl<'a> FeedSyncEvents<'a> {
         let sent = source
             .map(|keys| self.send_batch(encode(keys)))
             .buffer_unordered(self.in_flight);
-        futures::pin_mut!(sent);
+        futures_util::pin_mut!(sent);
         let mut report = FeedReport::default();
         while let Some(sent) = sent.next().await {
             report.requests += sent.requests;

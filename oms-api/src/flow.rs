@@ -700,7 +700,8 @@ mod tests {
         );
         let oms = peer();
         let permits: Vec<_> =
-            futures::future::join_all((0..3).map(|_| lane.acquire(&control, &none, &oms))).await;
+            futures_util::future::join_all((0..3).map(|_| lane.acquire(&control, &none, &oms)))
+                .await;
         assert!(permits.iter().all(Result::is_ok));
         drop(permits);
         assert_eq!(

@@ -227,7 +227,7 @@ mod tests {
                     .await
             }
         };
-        let outcomes = futures::future::join_all((0..300).map(|_| call())).await;
+        let outcomes = futures_util::future::join_all((0..300).map(|_| call())).await;
         assert!(outcomes.iter().all(Result::is_err));
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         call().await.unwrap_err();

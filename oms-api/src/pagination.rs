@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::hash::Hash;
 
-use futures::stream::{self, BoxStream, StreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::error::{Error, printable};
 use crate::operation::{Location, Operation};

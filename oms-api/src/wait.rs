@@ -7,7 +7,7 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 
 use crate::Client;
 use crate::error::{Error, Last, WaitError};

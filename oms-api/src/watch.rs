@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
-use futures::FutureExt;
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures_util::FutureExt;
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use tokio::time::Instant;
 
 use crate::Client;
@@ -282,7 +282,7 @@ impl<'a> WaitForTaskGroups<'a> {
     }
 }
 
-type Fetch<'a, T> = futures::future::BoxFuture<'a, Result<T, Error>>;
+type Fetch<'a, T> = futures_util::future::BoxFuture<'a, Result<T, Error>>;
 
 /// What a watch keeps between polls.
 struct Watch<T: Watched> {

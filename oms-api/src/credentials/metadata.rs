@@ -8,7 +8,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 use reqwest::StatusCode;
 use serde::Deserialize;
 

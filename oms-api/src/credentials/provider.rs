@@ -15,7 +15,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use futures::future::BoxFuture;
+use futures_util::future::BoxFuture;
 
 use super::Credentials;
 use crate::deadline::Deadline;
