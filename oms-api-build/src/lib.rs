@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod extensions;
 #[cfg(feature = "generate")]
 mod nfa;
 #[cfg(feature = "generate")]
@@ -11,6 +12,7 @@ mod spec;
 mod tables;
 #[cfg(feature = "generate")]
 mod words;
+mod yaml;
 
 use std::path::{Path, PathBuf};
 
@@ -19,8 +21,9 @@ use progenitor_impl::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl,
 };
 
-#[cfg(feature = "generate")]
-pub use spec::{CODES, EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, PAGINATION, REGIONS, RULE, SECRET};
+pub use extensions::{
+    CODES, EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, PAGINATION, REGIONS, RULE, SECRET,
+};
 
 /// The command that regenerates everything this crate emits, named in the
 /// `@generated` header.
@@ -51,15 +54,17 @@ pub enum Error {
         #[source]
         source: serde_yaml::Error,
     },
-    /// One of the spec's `x-oms-*` extensions is misused.
-    #[error("{schema}: {extension} {problem}")]
+    /// One of the spec's `x-oms-*` extensions is misplaced, misspelt or
+    /// misused.
+    #[error("{at}: {extension} {problem}")]
     Extension {
-        /// The schema or operation concerned.
-        schema: String,
-        /// The extension.
-        extension: &'static str,
-        /// What is wrong with it.
-        problem: &'static str,
+        /// Where: the JSON path and line of a key that is misplaced or
+        /// misspelt, or the schema or operation whose extension is misused.
+        at: String,
+        /// The extension, or the key that looks like one.
+        extension: String,
+        /// What is wrong with it, and the rule.
+        problem: String,
     },
     /// The spec asks for something the generator does not support.
     #[error("{0}")]

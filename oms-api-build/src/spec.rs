@@ -12,28 +12,11 @@ use openapiv3::{
 };
 
 use crate::Error;
+use crate::extensions::{
+    self, CODES, EXACTLY_ONE_OF, IDEMPOTENT, OPEN_ENUM, PAGINATION, REGIONS, RULE, SECRET,
+};
 use crate::words;
-
-/// Marks a component schema whose values are secrets (`true`).
-pub const SECRET: &str = "x-oms-secret";
-/// Makes a component schema an open version of the string enum it names.
-pub const OPEN_ENUM: &str = "x-oms-open-enum";
-/// On a schema with a `pattern`: the pattern's rule in words.
-pub const RULE: &str = "x-oms-rule";
-/// On every operation: whether it may be sent again after it may have
-/// reached the service.
-pub const IDEMPOTENT: &str = "x-oms-idempotent";
-/// On an operation offered in some regions only: their ids.
-pub const REGIONS: &str = "x-oms-regions";
-/// On an object schema of a request body: the properties of which exactly
-/// one must be set.
-pub const EXACTLY_ONE_OF: &str = "x-oms-exactly-one-of";
-/// On a listing operation: how to page through it, for a generated stream.
-pub const PAGINATION: &str = "x-oms-pagination";
-/// On an integer property of a component schema whose numbers are codes:
-/// the name of the enum the client reads them as, and each code's name,
-/// words, and whether it is final or a failure.
-pub const CODES: &str = "x-oms-codes";
+use crate::yaml;
 
 /// The spec as parsed, and where it came from.
 pub(crate) struct Spec {
@@ -50,10 +33,15 @@ impl Spec {
             path: path.to_owned(),
             source,
         })?;
-        let api = serde_yaml::from_str(&text).map_err(|source| Error::Parse {
+        let tree = extensions::check(path, &text)?;
+        let parse_error = |source| Error::Parse {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let value: serde_yaml::Value = serde_yaml::from_str(&text).map_err(parse_error)?;
+        same_reading(path, &mut Vec::new(), &tree, &value)?;
+        let mut api = serde_yaml::from_value(value).map_err(parse_error)?;
+        hoist(&mut api)?;
         Ok(Self {
             api,
             path: path.to_owned(),
@@ -152,6 +140,7 @@ impl Spec {
             defaults: Vec::new(),
             property_order: BTreeMap::new(),
             response_only: self.response_only(),
+            exactly_one_of_checked: BTreeSet::new(),
         };
         for (name, schema) in self.schemas() {
             self.walk(name, schema, &mut facts)?;
@@ -192,6 +181,9 @@ impl Spec {
             let operation = self.operation(path, method, operation, &mut facts)?;
             facts.operations.push(operation);
         }
+        for (name, schema) in self.schemas() {
+            unchecked_exactly_one_of(name, schema, &facts.exactly_one_of_checked)?;
+        }
         Ok(facts)
     }
 
@@ -206,13 +198,28 @@ impl Spec {
                 .extensions
                 .get(RULE)
                 .and_then(serde_json::Value::as_str)
-                .ok_or_else(|| extension_error(at, RULE, "is required beside a pattern"))?;
-            facts.patterns.insert(pattern.clone(), rule.to_owned());
+                // The extension check saw that it is there.
+                .ok_or_else(|| extension_error(at, RULE, "is not a string"))?;
+            if let Some(other) = facts.patterns.insert(pattern.clone(), rule.to_owned())
+                && other != rule
+            {
+                return Err(extension_error(
+                    at,
+                    RULE,
+                    "differs from the rule of the same pattern elsewhere: a pattern has one rule",
+                ));
+            }
         }
         match &schema.schema_kind {
             SchemaKind::Type(Type::Object(object)) => {
                 for (name, property) in &object.properties {
-                    if self.resolve_boxed(property).is_some_and(is_secret) {
+                    // A secret, or a list of them.
+                    let secret = self.resolve_boxed(property).is_some_and(|schema| {
+                        is_secret(schema)
+                            || matches!(&schema.schema_kind, SchemaKind::Type(Type::Array(array))
+                                if array.items.as_ref().and_then(|i| self.resolve_boxed(i)).is_some_and(is_secret))
+                    });
+                    if secret {
                         facts.secret_fields.insert(name.clone());
                     }
                     if let ReferenceOr::Item(property) = property {
@@ -333,8 +340,35 @@ impl Spec {
             .and_then(|body| body.content.get("application/json"))
             .and_then(|media| media.schema.as_ref())
             .and_then(|schema| self.resolve(schema));
+        // Patterns and secrets of bodies written inline (components are
+        // walked on their own).
+        let inline_bodies = operation
+            .request_body
+            .iter()
+            .filter_map(ReferenceOr::as_item)
+            .map(|body| &body.content)
+            .chain(
+                operation
+                    .responses
+                    .responses
+                    .values()
+                    .filter_map(ReferenceOr::as_item)
+                    .map(|response| &response.content),
+            )
+            .flat_map(|content| content.values())
+            .filter_map(|media| media.schema.as_ref()?.as_item());
+        for schema in inline_bodies {
+            self.walk(&id, schema, facts)?;
+        }
         if let Some(body) = body {
-            self.body_rules(&id, "", body, &mut rules, 0)?;
+            self.body_rules(
+                &id,
+                "",
+                body,
+                &mut rules,
+                &mut facts.exactly_one_of_checked,
+                0,
+            )?;
         }
         let template = template(path);
         let in_template: Vec<&str> = template
@@ -592,6 +626,7 @@ impl Spec {
         path: &str,
         schema: &Schema,
         rules: &mut Vec<Rule>,
+        checked: &mut BTreeSet<*const Schema>,
         depth: usize,
     ) -> Result<(), Error> {
         if depth > 8 {
@@ -631,6 +666,7 @@ impl Spec {
                         field: path.to_owned(),
                         check: Check::ExactlyOne(fields),
                     });
+                    checked.insert(schema);
                 }
                 for (name, property) in &object.properties {
                     let Some(property) = self.resolve_boxed(property) else {
@@ -643,7 +679,7 @@ impl Spec {
                             check,
                         });
                     }
-                    self.body_rules(id, &at(name), property, rules, depth + 1)?;
+                    self.body_rules(id, &at(name), property, rules, checked, depth + 1)?;
                 }
             }
             SchemaKind::Type(Type::Array(array)) => {
@@ -656,7 +692,7 @@ impl Spec {
                             check,
                         });
                     }
-                    self.body_rules(id, &items_path, items, rules, depth + 1)?;
+                    self.body_rules(id, &items_path, items, rules, checked, depth + 1)?;
                 }
             }
             _ => {}
@@ -793,6 +829,41 @@ fn is_rust_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
+/// Fails on the first `x-oms-exactly-one-of` in `schema` (named `at`) or
+/// in what it holds inline that no request body's rules hold: it would be
+/// ignored, as the client checks it only before sending.
+fn unchecked_exactly_one_of(
+    at: &str,
+    schema: &Schema,
+    checked: &BTreeSet<*const Schema>,
+) -> Result<(), Error> {
+    if schema.schema_data.extensions.contains_key(EXACTLY_ONE_OF)
+        && !checked.contains(&(schema as *const Schema))
+    {
+        return Err(extension_error(
+            at,
+            EXACTLY_ONE_OF,
+            "is on a schema that no request body reaches (it is checked before a request is sent, and nowhere else)",
+        ));
+    }
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for (name, property) in &object.properties {
+                if let ReferenceOr::Item(property) = property {
+                    unchecked_exactly_one_of(&format!("{at}.{name}"), property, checked)?;
+                }
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(ReferenceOr::Item(items)) = &array.items {
+                unchecked_exactly_one_of(&format!("{at}[]"), items, checked)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 fn is_secret(schema: &Schema) -> bool {
     schema.schema_data.extensions.get(SECRET) == Some(&serde_json::Value::Bool(true))
 }
@@ -825,11 +896,200 @@ fn strip_defaults(schema: &mut Schema) {
     }
 }
 
-fn extension_error(at: &str, extension: &'static str, problem: &'static str) -> Error {
+fn extension_error(at: &str, extension: &str, problem: &str) -> Error {
     Error::Extension {
-        schema: at.to_owned(),
-        extension,
-        problem,
+        at: at.to_owned(),
+        extension: extension.to_owned(),
+        problem: problem.to_owned(),
+    }
+}
+
+/// Checks that the extension check's reader read `tree` as serde_yaml read
+/// `value`: the same mappings with the same keys in the same order, and
+/// the same sequences; else the check may have missed a key.
+fn same_reading(
+    path: &Path,
+    at: &mut Vec<extensions::Step>,
+    tree: &yaml::Node,
+    value: &serde_yaml::Value,
+) -> Result<(), Error> {
+    use serde_yaml::Value as Yaml;
+    let differ = |at: &[extensions::Step]| {
+        Error::Spec(format!(
+            "{}: {} (line {}) is read differently by the extension check and by serde_yaml: a bug in oms-api-build, please report it",
+            path.display(),
+            extensions::json_path(at),
+            tree.line
+        ))
+    };
+    match (&tree.value, value) {
+        (yaml::Value::Map(entries), Yaml::Mapping(mapping)) => {
+            if entries.len() != mapping.len() {
+                return Err(differ(at));
+            }
+            for (entry, (key, value)) in entries.iter().zip(mapping) {
+                let key = match key {
+                    Yaml::String(key) => key.clone(),
+                    Yaml::Number(number) => number.to_string(),
+                    Yaml::Bool(flag) => flag.to_string(),
+                    _ => return Err(differ(at)),
+                };
+                at.push(extensions::Step::Key(entry.key.clone()));
+                if key != entry.key {
+                    return Err(differ(at));
+                }
+                same_reading(path, at, &entry.value, value)?;
+                at.pop();
+            }
+            Ok(())
+        }
+        (yaml::Value::Seq(items), Yaml::Sequence(sequence)) => {
+            if items.len() != sequence.len() {
+                return Err(differ(at));
+            }
+            for (index, (item, value)) in items.iter().zip(sequence).enumerate() {
+                at.push(extensions::Step::Index(index));
+                same_reading(path, at, item, value)?;
+                at.pop();
+            }
+            Ok(())
+        }
+        (
+            yaml::Value::Scalar(_),
+            Yaml::Null | Yaml::Bool(_) | Yaml::Number(_) | Yaml::String(_),
+        ) => Ok(()),
+        _ => Err(differ(at)),
+    }
+}
+
+/// Moves each inline schema marked `x-oms-secret` or `x-oms-open-enum` (a
+/// property or array items schema, at any depth, of a component schema or
+/// of a request or response body: where the extension check lets them
+/// stand) into components.schemas, under the name typify would give it
+/// (`StartSyncTaskReqDstSecurityToken`, `...Item` for array items), and
+/// refers to it from where it was: so that the generator replaces it by
+/// the redacting or open type as it does a named schema.
+fn hoist(api: &mut OpenAPI) -> Result<(), Error> {
+    let mut hoisted = Vec::new();
+    if let Some(components) = api.components.as_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            if let ReferenceOr::Item(schema) = schema {
+                hoist_in(schema, name, &mut hoisted);
+            }
+        }
+    }
+    for item in api.paths.paths.values_mut() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let id = operation.operation_id.clone().unwrap_or_default();
+            let request = operation
+                .request_body
+                .iter_mut()
+                .filter_map(|body| match body {
+                    ReferenceOr::Item(body) => Some((format!("{id}Body"), &mut body.content)),
+                    ReferenceOr::Reference { .. } => None,
+                });
+            let responses = operation
+                .responses
+                .responses
+                .values_mut()
+                .filter_map(|response| match response {
+                    ReferenceOr::Item(response) => {
+                        Some((format!("{id}Response"), &mut response.content))
+                    }
+                    ReferenceOr::Reference { .. } => None,
+                });
+            for (name, content) in request.chain(responses) {
+                for media in content.values_mut() {
+                    if let Some(ReferenceOr::Item(schema)) = media.schema.as_mut() {
+                        hoist_in(schema, &name, &mut hoisted);
+                    }
+                }
+            }
+        }
+    }
+    if hoisted.is_empty() {
+        return Ok(());
+    }
+    let schemas = &mut api.components.get_or_insert_with(Default::default).schemas;
+    for (name, schema) in hoisted {
+        if schemas.contains_key(&name) {
+            return Err(Error::Spec(format!(
+                "an inline schema marked {SECRET} or {OPEN_ENUM} is named {name} once moved to components.schemas, which already has one: refer to a named schema instead"
+            )));
+        }
+        schemas.insert(name, ReferenceOr::Item(schema));
+    }
+    Ok(())
+}
+
+/// Hoists from the properties and items of `schema`, named `name`.
+fn hoist_in(schema: &mut Schema, name: &str, out: &mut Vec<(String, Schema)>) {
+    use heck::ToUpperCamelCase;
+    let marked = |schema: &Schema| {
+        is_secret(schema) || schema.schema_data.extensions.contains_key(OPEN_ENUM)
+    };
+    let reference = |name: &str| ReferenceOr::Reference {
+        reference: format!("#/components/schemas/{name}"),
+    };
+    match &mut schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for (property, child) in object.properties.iter_mut() {
+                let ReferenceOr::Item(child) = child else {
+                    continue;
+                };
+                let child_name = format!("{name}{}", property.to_upper_camel_case());
+                if marked(child) {
+                    // The property keeps its description beside the
+                    // reference, as the spec writes named ones.
+                    let wrapper = Schema {
+                        schema_data: openapiv3::SchemaData {
+                            description: child.schema_data.description.clone(),
+                            ..Default::default()
+                        },
+                        schema_kind: SchemaKind::AllOf {
+                            all_of: vec![reference(&child_name)],
+                        },
+                    };
+                    out.push((child_name, std::mem::replace(&mut **child, wrapper)));
+                } else {
+                    hoist_in(child, &child_name, out);
+                }
+            }
+        }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(ReferenceOr::Item(items)) = &mut array.items {
+                let items_name = format!("{name}Item");
+                if marked(items) {
+                    let items = std::mem::replace(
+                        &mut **items,
+                        Schema {
+                            schema_data: Default::default(),
+                            schema_kind: SchemaKind::Any(Default::default()),
+                        },
+                    );
+                    out.push((items_name.clone(), items));
+                    array.items = Some(ReferenceOr::Reference {
+                        reference: format!("#/components/schemas/{items_name}"),
+                    });
+                } else {
+                    hoist_in(items, &items_name, out);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -855,6 +1115,9 @@ pub(crate) struct Facts {
     pub property_order: BTreeMap<String, Vec<String>>,
     /// The object schemas only answers hold (no request reaches them).
     pub response_only: BTreeSet<String>,
+    /// The schemas whose `x-oms-exactly-one-of` a request body's rules
+    /// hold.
+    exactly_one_of_checked: BTreeSet<*const Schema>,
 }
 
 /// An integer property whose numbers are codes (`x-oms-codes`).

@@ -167,7 +167,10 @@ fn a_pattern_needs_its_rule_in_words() {
     let text = spec(IDEMPOTENT, "").replace(", x-oms-rule: must be lower-case letters", "");
     assert_eq!(
         generate(&text).unwrap_err(),
-        "PutThing.project_id: x-oms-rule is required beside a pattern"
+        format!(
+            "{OP}.parameters[0].schema.pattern (line {}): x-oms-rule is required beside a pattern",
+            line_of(&text, "pattern")
+        )
     );
 }
 
@@ -239,5 +242,403 @@ fn exactly_one_of_must_name_properties() {
     assert_eq!(
         generate(&text).unwrap_err(),
         "PutThing: x-oms-exactly-one-of is not a list of two or more of the object's properties"
+    );
+}
+
+/// The operation's JSON path in [`spec`].
+const OP: &str = "$.paths['/v2/{project_id}/things/{thing_id}'].put";
+
+/// Where a value extension may stand, as the errors say.
+const VALUE_PLACES: &str = "may stand only on a schema of components.schemas, or on a property or array items schema inside one or inside a request or response body (not in a parameter or a header, whose values are sent in the URL or headers, and not in an allOf, oneOf, anyOf, not or additionalProperties)";
+
+/// The known extensions, as the errors list them.
+const KNOWN: &str = "(they are `x-oms-secret`, `x-oms-open-enum`, `x-oms-rule`, `x-oms-idempotent`, `x-oms-regions`, `x-oms-exactly-one-of`, `x-oms-pagination`, `x-oms-codes`)";
+
+/// The line (from 1) of the first line of `text` holding `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} is not in the spec"))
+        + 1
+}
+
+/// [`spec`] with `extra` among Thing's properties, `nested` among those of
+/// the items of its `limits`, and `schemas` added to the components.
+fn spec_with(extra: &str, nested: &str, schemas: &str) -> String {
+    spec(IDEMPOTENT, schemas)
+        .replace("        limits:\n", &format!("{extra}        limits:\n"))
+        .replace(
+            "              rate: {type: integer, format: int64, minimum: 1, maximum: 9}\n",
+            &format!(
+                "              rate: {{type: integer, format: int64, minimum: 1, maximum: 9}}\n{nested}"
+            ),
+        )
+}
+
+/// The error `generate` gives for the key `key` at `path` (the JSON path
+/// of the key's mapping) in `text`, on the last line that has `key:`.
+fn error_at(text: &str, path: &str, key: &str, problem: &str) -> String {
+    let line = text
+        .lines()
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|line| line.contains(&format!("{key}:")))
+        .expect("the key is in the spec")
+        + 1;
+    error_on(line, path, key, problem)
+}
+
+/// The error for the key `key` at `path`, on line `line`.
+fn error_on(line: usize, path: &str, key: &str, problem: &str) -> String {
+    format!("{path}.{key} (line {line}): {key} {problem}")
+}
+
+#[test]
+fn a_secret_is_honoured_named_and_inline_on_properties_items_and_nested_objects() {
+    let text = spec_with(
+        "        key: {type: string, maxLength: 16, x-oms-secret: true, description: The key.}\n        keys:\n          type: array\n          items: {type: string, maxLength: 4, x-oms-secret: true}\n",
+        "              password: {type: string, maxLength: 9, x-oms-secret: true}\n",
+        "",
+    )
+    // An extension inside an example is data, not read.
+    .replace(
+        "      x-oms-exactly-one-of: [token, names]\n",
+        "      x-oms-exactly-one-of: [token, names]\n      example: {x-oms-secert: 1}\n",
+    )
+    .replace(
+        "          description: done\n",
+        "          description: done\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  answer: {type: string, maxLength: 5, x-oms-secret: true}\n",
+    );
+    let code = generate(&text).unwrap();
+    for field in [
+        // Named (the `Token` schema).
+        "pub token: ::std::option::Option<crate::Secret<0, 8>>",
+        // Inline: a property, array items, a property of a nested object,
+        // a property of an inline response body.
+        "pub key: ::std::option::Option<crate::Secret<0, 16>>",
+        "pub keys: ::std::vec::Vec<crate::Secret<0, 4>>",
+        "pub password: ::std::option::Option<crate::Secret<0, 9>>",
+        "pub answer: ::std::option::Option<crate::Secret<0, 5>>",
+    ] {
+        assert!(code.contains(field), "missing {field}");
+    }
+    // No type of its own that would print it; the property's description
+    // kept.
+    assert!(!code.contains("pub struct ThingKey"));
+    let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(code.contains("///The key."));
+    assert!(squeezed.contains(
+        r#"pub static SECRET_FIELDS: &[&str] = &["answer", "key", "keys", "password", "token"];"#
+    ));
+}
+
+#[test]
+fn a_secret_elsewhere_is_refused_with_its_path_and_rule() {
+    // On a parameter: its value goes into the URL.
+    let text = spec(IDEMPOTENT, "").replace(
+        "x-oms-rule: must be lower-case letters}",
+        "x-oms-rule: must be lower-case letters, x-oms-secret: true}",
+    );
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_on(
+            line_of(&text, "x-oms-secret: true}"),
+            &format!("{OP}.parameters[0].schema"),
+            "x-oms-secret",
+            VALUE_PLACES
+        )
+    );
+    // In a member of an allOf.
+    let text = spec(
+        IDEMPOTENT,
+        "    Wrapped:\n      allOf:\n        - {type: string, maxLength: 3, x-oms-secret: true}\n",
+    );
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            "$.components.schemas.Wrapped.allOf[0]",
+            "x-oms-secret",
+            VALUE_PLACES
+        )
+    );
+    // Misspelt.
+    let text =
+        spec(IDEMPOTENT, "").replace("      x-oms-secret: true\n", "      x-oms-secert: true\n");
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            "$.components.schemas.Token",
+            "x-oms-secert",
+            &format!("is not an extension of this spec {KNOWN}; did you mean `x-oms-secret`?")
+        )
+    );
+}
+
+#[test]
+fn an_open_enum_is_honoured_named_and_inline() {
+    let text = spec_with(
+        "        vendor: {$ref: '#/components/schemas/Open'}\n        inline: {type: string, x-oms-open-enum: Target}\n        vendors:\n          type: array\n          items: {type: string, x-oms-open-enum: Target}\n",
+        "              nested: {type: string, x-oms-open-enum: Target}\n",
+        "    Target:\n      type: string\n      enum: [A, B]\n    Open:\n      type: string\n      x-oms-open-enum: Target\n",
+    );
+    let code = generate(&text).unwrap();
+    for field in [
+        "pub vendor: ::std::option::Option<crate::OpenEnum<crate::types::Target>>",
+        "pub inline: ::std::option::Option<crate::OpenEnum<crate::types::Target>>",
+        "pub vendors: ::std::vec::Vec<crate::OpenEnum<crate::types::Target>>",
+        "pub nested: ::std::option::Option<crate::OpenEnum<crate::types::Target>>",
+    ] {
+        assert!(code.contains(field), "missing {field}");
+    }
+}
+
+#[test]
+fn an_open_enum_elsewhere_or_misspelt_is_refused() {
+    let targets = "    Target:\n      type: string\n      enum: [A, B]\n";
+    let text = spec(IDEMPOTENT, targets).replace(
+        "schema: {type: integer, format: int32, minimum: 1, maximum: 5}",
+        "schema: {type: string, x-oms-open-enum: Target}",
+    );
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            &format!("{OP}.parameters[2].schema"),
+            "x-oms-open-enum",
+            VALUE_PLACES
+        )
+    );
+    let text = spec(
+        IDEMPOTENT,
+        &format!("{targets}    Open:\n      type: string\n      x-oms-open_enum: Target\n"),
+    );
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            "$.components.schemas.Open",
+            "x-oms-open_enum",
+            &format!("is not an extension of this spec {KNOWN}; did you mean `x-oms-open-enum`?")
+        )
+    );
+}
+
+#[test]
+fn a_rule_is_read_beside_any_pattern_and_refused_without_one() {
+    let text = spec_with(
+        "        code: {type: string, pattern: '^[0-9]+$', x-oms-rule: must be digits}\n        letter: {$ref: '#/components/schemas/Letter'}\n",
+        "              unit: {type: string, pattern: '^[a-z]{2}$', x-oms-rule: must be a unit}\n",
+        "    Letter:\n      type: string\n      pattern: '^[a-z]$'\n      x-oms-rule: must be one letter\n",
+    );
+    let code = generate(&text).unwrap();
+    for rule in ["must be digits", "must be one letter", "must be a unit"] {
+        assert!(code.contains(rule), "missing {rule}");
+    }
+    // Without a pattern beside it.
+    let text = spec(IDEMPOTENT, "").replace(
+        "      x-oms-secret: true\n",
+        "      x-oms-secret: true\n      x-oms-rule: must be short\n",
+    );
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            "$.components.schemas.Token",
+            "x-oms-rule",
+            "may stand only beside a `pattern`, in any schema"
+        )
+    );
+    let text = spec(IDEMPOTENT, "").replace("x-oms-rule: must", "x-oms-rules: must");
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            &format!("{OP}.parameters[0].schema"),
+            "x-oms-rules",
+            &format!("is not an extension of this spec {KNOWN}; did you mean `x-oms-rule`?")
+        )
+    );
+}
+
+#[test]
+fn operation_extensions_stand_on_operations_only() {
+    for key in [
+        "x-oms-idempotent: true",
+        "x-oms-regions: [cn-north-4]",
+        "x-oms-pagination: {style: offset}",
+    ] {
+        let text = spec(IDEMPOTENT, "").replace(
+            "      x-oms-secret: true\n",
+            &format!("      x-oms-secret: true\n      {key}\n"),
+        );
+        let name = key.split(':').next().unwrap();
+        assert_eq!(
+            generate(&text).unwrap_err(),
+            error_at(
+                &text,
+                "$.components.schemas.Token",
+                name,
+                "may stand only on an operation"
+            ),
+        );
+    }
+    for (misspelt, meant) in [
+        ("x-oms-idempotant", "x-oms-idempotent"),
+        ("x-oms-region", "x-oms-regions"),
+        ("x-oms-paginaton", "x-oms-pagination"),
+    ] {
+        let text = spec(&format!("{IDEMPOTENT}      {misspelt}: true\n"), "");
+        assert_eq!(
+            generate(&text).unwrap_err(),
+            error_at(
+                &text,
+                OP,
+                misspelt,
+                &format!("is not an extension of this spec {KNOWN}; did you mean `{meant}`?")
+            )
+        );
+    }
+}
+
+#[test]
+fn exactly_one_of_is_read_on_request_objects_at_any_depth() {
+    let text = spec_with(
+        "",
+        "              burst: {type: integer, format: int64}\n",
+        "",
+    )
+    .replace(
+        "          items:\n            type: object\n",
+        "          items:\n            type: object\n            x-oms-exactly-one-of: [rate, burst]\n",
+    );
+    let code = generate(&text).unwrap();
+    let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(squeezed.contains(
+        r#"field: "limits[]", check: crate::operation::Check::ExactlyOne(&["rate", "burst"]), words: "exactly one of `rate` and `burst` must be set""#
+    ));
+    // On a schema no request reaches: the client would never check it.
+    let answer = "    Answer:\n      type: object\n      x-oms-exactly-one-of: [a, b]\n      properties:\n        a: {type: string}\n        b: {type: string}\n";
+    assert_eq!(
+        generate(&spec(IDEMPOTENT, answer)).unwrap_err(),
+        "Answer: x-oms-exactly-one-of is on a schema that no request body reaches (it is checked before a request is sent, and nowhere else)"
+    );
+    // On a parameter.
+    let text = spec(IDEMPOTENT, "").replace(
+        "x-oms-rule: must be lower-case letters}",
+        "x-oms-rule: must be lower-case letters, x-oms-exactly-one-of: [a, b]}",
+    );
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_on(
+            line_of(&text, "x-oms-exactly-one-of: [a, b]}"),
+            &format!("{OP}.parameters[0].schema"),
+            "x-oms-exactly-one-of",
+            "may stand only on an object schema of components.schemas or of a request body (not in an allOf, oneOf, anyOf or not), which a request body reaches"
+        )
+    );
+    let text = spec(IDEMPOTENT, "").replace("x-oms-exactly-one-of:", "x-oms-exactly-one:");
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            "$.components.schemas.Thing",
+            "x-oms-exactly-one",
+            &format!(
+                "is not an extension of this spec {KNOWN}; did you mean `x-oms-exactly-one-of`?"
+            )
+        )
+    );
+}
+
+#[test]
+fn codes_stand_on_a_property_of_a_component_only() {
+    let codes = "{name: Status, values: [{code: 1, name: Waiting, words: waiting}]}";
+    let state = format!(
+        "    State:\n      type: object\n      properties:\n        status: {{type: integer, format: int32, x-oms-codes: {codes}}}\n"
+    );
+    let code = generate(&spec(IDEMPOTENT, &state)).unwrap();
+    assert!(
+        code.contains("pub enum Status"),
+        "the codes' enum is emitted"
+    );
+    // On a property of a nested object.
+    let nested = format!(
+        "    State:\n      type: object\n      properties:\n        inner:\n          type: object\n          properties:\n            status: {{type: integer, format: int32, x-oms-codes: {codes}}}\n"
+    );
+    let text = spec(IDEMPOTENT, &nested);
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            "$.components.schemas.State.properties.inner.properties.status",
+            "x-oms-codes",
+            "may stand only on a property of a schema of components.schemas"
+        )
+    );
+    let text = spec(IDEMPOTENT, &state.replace("x-oms-codes", "x-oms-code"));
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        error_at(
+            &text,
+            "$.components.schemas.State.properties.status",
+            "x-oms-code",
+            &format!("is not an extension of this spec {KNOWN}; did you mean `x-oms-codes`?")
+        )
+    );
+}
+
+#[test]
+fn an_unknown_extension_anywhere_is_an_error() {
+    let text = spec(IDEMPOTENT, "").replace(
+        "info: {title: t, version: v1}",
+        "info: {title: t, version: v1, x-oms-owner: me}",
+    );
+    let error = generate(&text).unwrap_err();
+    assert!(
+        error.starts_with("$.info.x-oms-owner (line 2): x-oms-owner is not an extension of this spec (they are `x-oms-secret`,"),
+        "{error}"
+    );
+    // Other extensions are someone else's.
+    let text = spec(IDEMPOTENT, "").replace(
+        "info: {title: t, version: v1}",
+        "info: {title: t, version: v1, x-logo: me}",
+    );
+    generate(&text).unwrap();
+}
+
+#[test]
+fn yaml_the_check_cannot_read_is_refused_with_its_line() {
+    let text = spec(
+        IDEMPOTENT,
+        "    Alias:\n      type: string\n      description: &d the same\n",
+    );
+    let error = generate(&text).unwrap_err();
+    assert!(
+        error.ends_with(&format!(
+            ": line {}: an anchor, alias or tag (the spec is read as a plain subset of YAML)",
+            line_of(&text, "&d")
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_packaged_build_fails_on_the_same_extensions() {
+    // Without the generator, `reviewed` reads the spec before the
+    // snapshots: the same error, although none exists.
+    let text =
+        spec(IDEMPOTENT, "").replace("      x-oms-secret: true\n", "      x-oms-secert: true\n");
+    let spec = TempSpec::new("packaged", &text);
+    let packaged = oms_api_build::configure()
+        .snapshots("/nonexistent/snapshots")
+        .reviewed(spec.path())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(packaged, generate(&text).unwrap_err());
+    assert!(
+        packaged.contains("did you mean `x-oms-secret`?"),
+        "{packaged}"
     );
 }

@@ -36,6 +36,29 @@ fn request_bodies_and_their_builders_hide_secrets() {
 }
 
 #[test]
+fn a_secret_the_spec_declares_inline_is_hidden_as_a_named_one() {
+    // The seed body's CDN key is declared inline in the spec (no `$ref`):
+    // the canary tests here cover a secret the generator had to name.
+    let spec = include_str!("../../openapi/oms.yaml");
+    let body = &spec[spec.find("\n    StartSyncTaskReq:\n").unwrap()..];
+    let property = &body[body
+        .find("\n        source_cdn_authentication_key:\n")
+        .unwrap()
+        + 1..];
+    let end = property[1..].find("\n        s").unwrap() + 1;
+    let declared = &property[..end];
+    assert!(
+        declared.contains("x-oms-secret: true") && !declared.contains("$ref"),
+        "{declared}"
+    );
+    let body = types::StartSyncTaskReq::try_from(secret_body()).unwrap();
+    let key = body.source_cdn_authentication_key.as_ref().unwrap();
+    assert_hidden("the key's Display", &key.to_string());
+    assert_hidden("the key's Debug", &format!("{key:?}"));
+    assert_eq!(key.expose_secret(), CANARY, "the value itself is kept");
+}
+
+#[test]
 fn credentials_and_clients_hide_the_token() {
     let credentials = Credentials::iam_token(CANARY).unwrap();
     assert_hidden("the credentials' Debug", &format!("{credentials:?}"));
