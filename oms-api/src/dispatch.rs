@@ -711,9 +711,8 @@ fn clock_skew(signed: bool, answer: &Answer) -> Option<ClockSkew> {
         .headers
         .get(header::DATE)
         .and_then(|date| date.to_str().ok())
-        .and_then(|date| chrono::DateTime::parse_from_rfc2822(date).ok())
-        .and_then(|date| u64::try_from(date.timestamp()).ok())
-        .map(|seconds| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds));
+        .and_then(crate::date::parse_http)
+        .filter(|date| *date >= SystemTime::UNIX_EPOCH);
     let Some(server) = server else {
         return Some(ClockSkew::Unknown);
     };

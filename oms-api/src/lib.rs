@@ -4,6 +4,7 @@
 mod client;
 mod clock;
 pub mod credentials;
+mod date;
 mod deadline;
 mod dispatch;
 pub mod endpoint;

@@ -6,7 +6,7 @@
 //! "expires_at"}}`. The keys last an hour; the service hands out new ones
 //! 10 minutes before the old ones expire.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use reqwest::StatusCode;
@@ -199,14 +199,12 @@ impl EcsMetadata {
                 "answered something other than {\"credential\": {access, secret, securitytoken, expires_at}}",
             )
         })?;
-        let expires_at = chrono::DateTime::parse_from_rfc3339(&credential.expires_at)
-            .map(SystemTime::from)
-            .map_err(|_| {
-                problem(
-                    "securitykey",
-                    "answered an expires_at that is not an RFC 3339 time",
-                )
-            })?;
+        let expires_at = crate::date::parse_rfc3339(&credential.expires_at).ok_or_else(|| {
+            problem(
+                "securitykey",
+                "answered an expires_at that is not an RFC 3339 time",
+            )
+        })?;
         let credentials = Credentials::temporary_access_key(
             credential.access,
             credential.secret,

@@ -219,9 +219,8 @@ impl CredentialsCache {
         if usable(Some(expires_at), (self.clock)()) {
             return Ok(provided);
         }
-        let at = chrono::DateTime::<chrono::Utc>::from(expires_at)
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
+        let at = crate::date::Civil::from_system(expires_at)
+            .map_or_else(|| "a time out of range".to_owned(), |at| at.iso());
         let problem = format!(
             "gave keys that expire at {at}, already or within {} s: they cannot sign",
             EXPIRY_MARGIN.as_secs()

@@ -139,9 +139,9 @@ async fn handle(
         "x-request-id",
         request_id.parse().expect("hex is a header value"),
     );
-    let date = chrono::DateTime::<chrono::Utc>::from(shared.gateway.now())
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string();
+    let date = crate::date::Civil::from_system(shared.gateway.now())
+        .expect("the local OMS's clock is in years 1 to 9999")
+        .http();
     headers.insert("date", date.parse().expect("a date is a header value"));
     if body.is_some() {
         headers.insert(

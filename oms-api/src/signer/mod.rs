@@ -42,6 +42,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
+use crate::date::Civil;
 pub use crate::error::SigningError;
 use crate::secret::Secret;
 
@@ -610,55 +611,20 @@ impl DateText {
     }
 
     fn format_seconds(seconds: u64) -> Result<Self, SigningError> {
-        use chrono::{Datelike, Timelike};
-        let time = i64::try_from(seconds)
+        i64::try_from(seconds)
             .ok()
-            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-            .filter(|t| t.year() <= 9999)
-            .ok_or(SigningError::TimeOutOfRange)?;
-        let mut text = *b"00000000T000000Z";
-        let mut put = |at: usize, width: usize, mut value: u32| {
-            for index in (at..at + width).rev() {
-                text[index] = b'0' + u8::try_from(value % 10).expect("a digit");
-                value /= 10;
-            }
-        };
-        put(
-            0,
-            4,
-            u32::try_from(time.year()).map_err(|_| SigningError::TimeOutOfRange)?,
-        );
-        put(4, 2, time.month());
-        put(6, 2, time.day());
-        put(9, 2, time.hour());
-        put(11, 2, time.minute());
-        put(13, 2, time.second());
-        Ok(Self(text))
+            .and_then(Civil::from_unix)
+            .map(|time| Self(time.compact()))
+            .ok_or(SigningError::TimeOutOfRange)
     }
 
     fn parse(text: &[u8]) -> Result<Self, SigningError> {
-        let text: [u8; 16] = text
-            .trim_ascii()
-            .try_into()
-            .map_err(|_| SigningError::BadDate)?;
-        let date = std::str::from_utf8(&text).map_err(|_| SigningError::BadDate)?;
-        let digits = text[..8].iter().chain(&text[9..15]).all(u8::is_ascii_digit);
-        if !digits || chrono::NaiveDateTime::parse_from_str(date, "%Y%m%dT%H%M%SZ").is_err() {
-            return Err(SigningError::BadDate);
-        }
-        Ok(Self(text))
+        let time = Civil::parse_compact(text.trim_ascii()).ok_or(SigningError::BadDate)?;
+        Ok(Self(time.compact()))
     }
 
     fn time(&self) -> SystemTime {
-        let text = std::str::from_utf8(&self.0).expect("checked");
-        let seconds = chrono::NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ")
-            .expect("checked")
-            .and_utc()
-            .timestamp();
-        match u64::try_from(seconds) {
-            Ok(after) => UNIX_EPOCH + Duration::from_secs(after),
-            Err(_) => UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs()),
-        }
+        Civil::parse_compact(&self.0).expect("checked").system()
     }
 }
 
