@@ -450,6 +450,15 @@ fn a_rule_is_read_beside_any_pattern_and_refused_without_one() {
             "may stand only beside a `pattern`, in any schema"
         )
     );
+    // One pattern, one rule.
+    let text = spec(
+        IDEMPOTENT,
+        "    Other:\n      type: string\n      pattern: '^[a-z]+$'\n      x-oms-rule: must be small\n",
+    );
+    assert_eq!(
+        generate(&text).unwrap_err(),
+        "PutThing.project_id: x-oms-rule differs from the rule of the same pattern elsewhere: a pattern has one rule"
+    );
     let text = spec(IDEMPOTENT, "").replace("x-oms-rule: must", "x-oms-rules: must");
     assert_eq!(
         generate(&text).unwrap_err(),
