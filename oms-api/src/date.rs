@@ -110,23 +110,35 @@ impl Civil {
         }
     }
 
-    /// From its parts, if they name a moment.
-    fn new(year: u16, month: u8, day: u8, hour: u8, minute: u8, second: u8) -> Option<Self> {
-        let valid = (1..=9999).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && day <= days_in_month(year, month)
-            && hour < 24
-            && minute < 60
-            && second < 60;
-        valid.then_some(Self {
+    /// From its parts (year, month, day, hour, minute, second), if they
+    /// name a moment.
+    fn new([year, month, day, hour, minute, second]: [u16; 6]) -> Option<Self> {
+        let small = |part: u16, range: std::ops::RangeInclusive<u8>| {
+            u8::try_from(part).ok().filter(|part| range.contains(part))
+        };
+        let month = small(month, 1..=12)?;
+        if !(1..=9999).contains(&year) {
+            return None;
+        }
+        Some(Self {
             year,
             month,
-            day,
-            hour,
-            minute,
-            second,
+            day: small(day, 1..=days_in_month(year, month))?,
+            hour: small(hour, 0..=23)?,
+            minute: small(minute, 0..=59)?,
+            second: small(second, 0..=59)?,
         })
+    }
+
+    /// From the digits at `starts` in `text`: four of the year, then two
+    /// of each other part.
+    fn at(text: &[u8], starts: [usize; 6]) -> Option<Self> {
+        let mut parts = [0; 6];
+        for (part, (index, start)) in parts.iter_mut().zip(starts.into_iter().enumerate()) {
+            let width = if index == 0 { 4 } else { 2 };
+            *part = digits(text.get(start..start + width)?)?;
+        }
+        Self::new(parts)
     }
 
     /// `YYYYMMDDTHHMMSSZ`, the signature's date.
@@ -153,15 +165,7 @@ impl Civil {
         if text[8] != b'T' || text[15] != b'Z' {
             return None;
         }
-        let number = |range: std::ops::Range<usize>| digits(&text[range]);
-        Self::new(
-            number(0..4)?,
-            u8::try_from(number(4..6)?).ok()?,
-            u8::try_from(number(6..8)?).ok()?,
-            u8::try_from(number(9..11)?).ok()?,
-            u8::try_from(number(11..13)?).ok()?,
-            u8::try_from(number(13..15)?).ok()?,
-        )
+        Self::at(text, [0, 4, 6, 9, 11, 13])
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`.
@@ -213,15 +217,7 @@ pub(crate) fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| digits(&bytes[range]);
-    let civil = Civil::new(
-        number(0..4)?,
-        u8::try_from(number(5..7)?).ok()?,
-        u8::try_from(number(8..10)?).ok()?,
-        u8::try_from(number(11..13)?).ok()?,
-        u8::try_from(number(14..16)?).ok()?,
-        u8::try_from(number(17..19)?).ok()?,
-    )?;
+    let civil = Civil::at(bytes, [0, 5, 8, 11, 14, 17])?;
     let mut rest = &bytes[19..];
     if let Some(fraction) = rest.strip_prefix(b".") {
         let count = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -266,12 +262,12 @@ pub(crate) fn parse_http(text: &str) -> Option<SystemTime> {
     }
     let year = digits(year.as_bytes())?;
     let mut clock = parts.next()?.split(':');
-    let mut next = || -> Option<u8> {
+    let mut next = || -> Option<u16> {
         let part = clock.next()?;
         if part.len() != 2 {
             return None;
         }
-        u8::try_from(digits(part.as_bytes())?).ok()
+        digits(part.as_bytes())
     };
     let (hour, minute) = (next()?, next()?);
     let second = next().unwrap_or(0);
@@ -297,14 +293,8 @@ pub(crate) fn parse_http(text: &str) -> Option<SystemTime> {
     if parts.next().is_some() {
         return None;
     }
-    let civil = Civil::new(
-        year,
-        u8::try_from(month + 1).ok()?,
-        u8::try_from(day).ok()?,
-        hour,
-        minute,
-        second,
-    )?;
+    let month = u16::try_from(month + 1).ok()?;
+    let civil = Civil::new([year, month, day, hour, minute, second])?;
     Civil::from_unix(civil.unix() - offset).map(|utc| utc.system())
 }
 
