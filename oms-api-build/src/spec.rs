@@ -123,6 +123,25 @@ impl Spec {
         }
     }
 
+    /// The JSON schema of `operation`'s request body, resolved (a body of
+    /// components.requestBodies included).
+    fn request_body<'a>(&'a self, operation: &'a Operation) -> Option<&'a Schema> {
+        let body = match operation.request_body.as_ref()? {
+            ReferenceOr::Item(body) => body,
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/requestBodies/")?;
+                self.api
+                    .components
+                    .as_ref()?
+                    .request_bodies
+                    .get(name)?
+                    .as_item()?
+            }
+        };
+        let schema = body.content.get("application/json")?.schema.as_ref()?;
+        self.resolve(schema)
+    }
+
     /// Checks every extension and returns what the generator needs.
     pub fn facts(&self) -> Result<Facts, Error> {
         let replacements = self.replacements()?;
@@ -173,6 +192,25 @@ impl Spec {
                             field: field.clone(),
                             json: default.to_string(),
                         });
+                    }
+                }
+            }
+        }
+        // Patterns and secrets of the bodies of components.requestBodies
+        // and components.responses written inline.
+        if let Some(components) = &self.api.components {
+            let bodies = components
+                .request_bodies
+                .iter()
+                .filter_map(|(name, body)| Some((name, &body.as_item()?.content)));
+            let responses = components
+                .responses
+                .iter()
+                .filter_map(|(name, response)| Some((name, &response.as_item()?.content)));
+            for (name, content) in bodies.chain(responses) {
+                for media in content.values() {
+                    if let Some(ReferenceOr::Item(schema)) = &media.schema {
+                        self.walk(name, schema, &mut facts)?;
                     }
                 }
             }
@@ -333,13 +371,7 @@ impl Spec {
                 }
             }
         }
-        let body = operation
-            .request_body
-            .as_ref()
-            .and_then(ReferenceOr::as_item)
-            .and_then(|body| body.content.get("application/json"))
-            .and_then(|media| media.schema.as_ref())
-            .and_then(|schema| self.resolve(schema));
+        let body = self.request_body(operation);
         // Patterns and secrets of bodies written inline (components are
         // walked on their own).
         let inline_bodies = operation
@@ -446,6 +478,8 @@ impl Spec {
         if let Some(components) = &self.api.components {
             let parameters = serde_json::to_value(&components.parameters).unwrap_or_default();
             refs(&parameters, &mut reached);
+            let bodies = serde_json::to_value(&components.request_bodies).unwrap_or_default();
+            refs(&bodies, &mut reached);
         }
         let schemas: BTreeMap<&String, serde_json::Value> = self
             .schemas()
@@ -534,13 +568,7 @@ impl Spec {
                 _ => None,
             })
             .collect();
-        let body = operation
-            .request_body
-            .as_ref()
-            .and_then(ReferenceOr::as_item)
-            .and_then(|body| body.content.get("application/json"))
-            .and_then(|media| media.schema.as_ref())
-            .and_then(|schema| self.resolve(schema));
+        let body = self.request_body(operation);
         let sent = properties(body);
         let paging_kind = match text("style").as_deref() {
             Some("offset") => {
@@ -977,6 +1005,16 @@ fn hoist(api: &mut OpenAPI) -> Result<(), Error> {
                 hoist_in(schema, name, &mut hoisted);
             }
         }
+        for (name, body) in components.request_bodies.iter_mut() {
+            if let ReferenceOr::Item(body) = body {
+                in_bodies(name, &mut body.content, &mut hoisted);
+            }
+        }
+        for (name, response) in components.responses.iter_mut() {
+            if let ReferenceOr::Item(response) = response {
+                in_bodies(name, &mut response.content, &mut hoisted);
+            }
+        }
     }
     for item in api.paths.paths.values_mut() {
         let ReferenceOr::Item(item) = item else {
@@ -1012,11 +1050,7 @@ fn hoist(api: &mut OpenAPI) -> Result<(), Error> {
                     ReferenceOr::Reference { .. } => None,
                 });
             for (name, content) in request.chain(responses) {
-                for media in content.values_mut() {
-                    if let Some(ReferenceOr::Item(schema)) = media.schema.as_mut() {
-                        hoist_in(schema, &name, &mut hoisted);
-                    }
-                }
+                in_bodies(&name, content, &mut hoisted);
             }
         }
     }
@@ -1033,6 +1067,15 @@ fn hoist(api: &mut OpenAPI) -> Result<(), Error> {
         schemas.insert(name, ReferenceOr::Item(schema));
     }
     Ok(())
+}
+
+/// Hoists from the body schemas of `content`, named `name`.
+fn in_bodies(name: &str, content: &mut openapiv3::Content, out: &mut Vec<(String, Schema)>) {
+    for media in content.values_mut() {
+        if let Some(ReferenceOr::Item(schema)) = media.schema.as_mut() {
+            hoist_in(schema, name, out);
+        }
+    }
 }
 
 /// Hoists from the properties and items of `schema`, named `name`.

@@ -651,3 +651,32 @@ fn the_packaged_build_fails_on_the_same_extensions() {
         "{packaged}"
     );
 }
+
+#[test]
+fn value_extensions_in_bodies_of_components_are_honoured() {
+    // The body is components.requestBodies' `Named`: Thing is unused.
+    let text = spec(IDEMPOTENT, "")
+        .replace("      x-oms-exactly-one-of: [token, names]\n", "")
+        .replace(
+            "      requestBody:\n        required: true\n        content:\n          application/json:\n            schema:\n              $ref: '#/components/schemas/Thing'\n",
+            "      requestBody:\n        $ref: '#/components/requestBodies/Named'\n",
+        )
+        .replace(
+            "        '200':\n          description: done\n",
+            "        '200':\n          description: done\n        '400':\n          $ref: '#/components/responses/Oops'\n",
+        )
+        .replace(
+            "components:\n  schemas:\n",
+            "components:\n  requestBodies:\n    Named:\n      required: true\n      content:\n        application/json:\n          schema:\n            type: object\n            properties:\n              pin: {type: string, maxLength: 6, x-oms-secret: true}\n              code: {type: string, pattern: '^[0-9]{3}$', x-oms-rule: must be three digits}\n              count: {type: integer, format: int32, minimum: 1, maximum: 4}\n  responses:\n    Oops:\n      description: refused\n      content:\n        application/json:\n          schema:\n            type: object\n            properties:\n              detail: {type: string, maxLength: 7, x-oms-secret: true}\n  schemas:\n",
+        );
+    let code = generate(&text).unwrap();
+    let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "crate::Secret<0, 6>",
+        "crate::Secret<0, 7>",
+        "must be three digits",
+        r#"field: "count", check: crate::operation::Check::Range"#,
+    ] {
+        assert!(squeezed.contains(expected), "missing {expected}");
+    }
+}
