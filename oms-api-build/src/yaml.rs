@@ -50,6 +50,7 @@ pub(crate) fn read(text: &str) -> Read<Node> {
     let mut reader = Reader {
         lines: text.lines().map(str::to_owned).collect(),
         next: 0,
+        depth: 0,
     };
     // A `---` may open the document, after comments.
     let start = reader
@@ -82,7 +83,13 @@ struct Reader {
     lines: Vec<String>,
     /// The first line not read yet.
     next: usize,
+    /// How many collections the next node is in.
+    depth: usize,
 }
+
+/// The deepest a node may be nested: a spec needs a dozen levels; many
+/// thousands would exhaust the build script's stack.
+const MAX_DEPTH: usize = 64;
 
 /// A position in the text: line and byte column, both from 0.
 #[derive(Clone, Copy)]
@@ -140,17 +147,23 @@ impl Reader {
             return Ok(None);
         };
         let line = self.next;
+        if self.depth >= MAX_DEPTH {
+            return Err(self.fault(line, "nesting deeper than 64 levels"));
+        }
         let content = &self.lines[line][indent..];
-        if is_item(content) {
-            return self.seq(indent).map(Some);
-        }
-        if key(content)
+        let is_key = key(content)
             .map_err(|problem| self.fault(line, problem))?
-            .is_some()
-        {
-            return self.map(indent).map(Some);
-        }
-        self.inline(At { line, col: indent }, min).map(Some)
+            .is_some();
+        self.depth += 1;
+        let node = if is_item(content) {
+            self.seq(indent)
+        } else if is_key {
+            self.map(indent)
+        } else {
+            self.inline(At { line, col: indent }, min)
+        };
+        self.depth -= 1;
+        node.map(Some)
     }
 
     fn map(&mut self, indent: usize) -> Read<Node> {
@@ -363,6 +376,7 @@ impl Reader {
         let mut cursor = Cursor {
             lines: &self.lines,
             at,
+            depth: self.depth,
         };
         let node = cursor.node()?;
         Ok((node, cursor.at))
@@ -384,6 +398,7 @@ fn key(content: &str) -> Result<Option<(String, usize)>, &'static str> {
             let mut cursor = Cursor {
                 lines: &line,
                 at: At { line: 0, col: 0 },
+                depth: 0,
             };
             let Ok(name) = cursor.quoted() else {
                 return Ok(None);
@@ -431,6 +446,8 @@ fn plain_line(text: &str) -> &str {
 struct Cursor<'a> {
     lines: &'a [String],
     at: At,
+    /// How many collections the next node is in.
+    depth: usize,
 }
 
 impl Cursor<'_> {
@@ -469,6 +486,16 @@ impl Cursor<'_> {
 
     fn node(&mut self) -> Read<Node> {
         self.skip()?;
+        if self.depth >= MAX_DEPTH {
+            return Err(self.fault("nesting deeper than 64 levels"));
+        }
+        self.depth += 1;
+        let node = self.collection_or_scalar();
+        self.depth -= 1;
+        node
+    }
+
+    fn collection_or_scalar(&mut self) -> Read<Node> {
         let line = self.at.line + 1;
         let value = match self.peek() {
             Some(b'[') => {
@@ -704,6 +731,10 @@ mod tests {
 
     #[test]
     fn refuses_what_a_spec_needs_not_with_its_line() {
+        let deep = format!("a: {}\n", "[".repeat(100_000));
+        let indented: String = (0..10_000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
         for (text, line, problem) in [
             ("a: &x 1\nb: *x\n", 1, "an anchor, alias or tag"),
             ("a: 1\nb: !!str 2\n", 2, "an anchor, alias or tag"),
@@ -722,6 +753,8 @@ mod tests {
             ("a: 'x' y\n", 1, "text after a closed value"),
             ("- a\n", 1, "the document is not a mapping"),
             ("a: b: c\n", 1, "a `: ` inside a plain value (quote it)"),
+            (deep.as_str(), 1, "nesting deeper than 64 levels"),
+            (indented.as_str(), 65, "nesting deeper than 64 levels"),
         ] {
             assert_eq!(read(text).unwrap_err(), Fault { line, problem }, "{text}");
         }
