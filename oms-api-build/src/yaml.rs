@@ -118,11 +118,13 @@ impl Reader {
         if line[..indent].contains('\t') {
             return Err(self.fault(i, "a tab in the indentation"));
         }
-        if content.starts_with("--- ") || content.trim_end() == "---" || content == "..." {
-            return Err(self.fault(i, "a second document"));
-        }
-        if indent == 0 && content.starts_with('%') {
-            return Err(self.fault(i, "a directive"));
+        if indent == 0 {
+            if content.starts_with("--- ") || content.trim_end() == "---" || content == "..." {
+                return Err(self.fault(i, "a second document"));
+            }
+            if content.starts_with('%') {
+                return Err(self.fault(i, "a directive"));
+            }
         }
         Ok(Some(indent))
     }
