@@ -224,47 +224,35 @@ pub(crate) trait Waited: Sized + Send + Sync + 'static {
     fn reason(&self) -> Option<FailureReason<'_>>;
 }
 
-impl Waited for TaskResp {
-    fn code(&self) -> Option<i32> {
-        self.status
-    }
+/// `Waited` for a resource whose `status()` is the code enum `$status`
+/// (`x-oms-codes`): tasks and groups read the same way.
+macro_rules! waited_by_status {
+    ($resource:ty, $status:ty) => {
+        impl Waited for $resource {
+            fn code(&self) -> Option<i32> {
+                self.status
+            }
 
-    fn state(&self) -> (&'static str, bool) {
-        match self.status() {
-            Some(status) => (status.words().unwrap_or(UNKNOWN), status.is_final()),
-            None => (UNKNOWN, false),
+            fn state(&self) -> (&'static str, bool) {
+                match self.status() {
+                    Some(status) => (status.words().unwrap_or(UNKNOWN), status.is_final()),
+                    None => (UNKNOWN, false),
+                }
+            }
+
+            fn is_failure(&self) -> bool {
+                self.status().is_some_and(<$status>::is_failure)
+            }
+
+            fn reason(&self) -> Option<FailureReason<'_>> {
+                self.error_reason()
+            }
         }
-    }
-
-    fn is_failure(&self) -> bool {
-        self.status().is_some_and(TaskStatus::is_failure)
-    }
-
-    fn reason(&self) -> Option<FailureReason<'_>> {
-        self.error_reason()
-    }
+    };
 }
 
-impl Waited for TaskGroupResp {
-    fn code(&self) -> Option<i32> {
-        self.status
-    }
-
-    fn state(&self) -> (&'static str, bool) {
-        match self.status() {
-            Some(status) => (status.words().unwrap_or(UNKNOWN), status.is_final()),
-            None => (UNKNOWN, false),
-        }
-    }
-
-    fn is_failure(&self) -> bool {
-        self.status().is_some_and(TaskGroupStatus::is_failure)
-    }
-
-    fn reason(&self) -> Option<FailureReason<'_>> {
-        self.error_reason()
-    }
-}
+waited_by_status!(TaskResp, TaskStatus);
+waited_by_status!(TaskGroupResp, TaskGroupStatus);
 
 /// `resource` in its final state: `Ok`, or [`WaitError::Failed`] with it.
 pub(crate) fn outcome<T: Waited>(resource: &str, last: T) -> Result<T, Error> {
