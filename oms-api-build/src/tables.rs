@@ -265,7 +265,8 @@ fn stream(op: &OperationFacts) -> Option<TokenStream> {
         (or a marker followed before) ends the stream with `Error::Pagination`, and so does needing \
         an offset beyond the API's largest. Any other error is yielded and ends the stream. The \
         stream is `Unpin`, so `try_next` works on it as it is.";
-    let body = match &pagination.paging {
+    // The doc and the call that makes the stream, by paging style.
+    let (doc, call) = match &pagination.paging {
         Paging::Offset {
             limit,
             offset,
@@ -282,24 +283,20 @@ fn stream(op: &OperationFacts) -> Option<TokenStream> {
                  Generated from the spec's `x-oms-pagination`.",
                 op.id
             );
-            quote! {
-                #[doc = #doc]
-                pub fn stream(
-                    self,
-                ) -> ::futures_util::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
-                    crate::pagination::offset_stream(
-                        &operations::#constant,
-                        move |limit, offset| {
-                            let page = self.clone().#limit(limit).#offset(offset).send();
-                            async move {
-                                let page = page.await?.into_inner();
-                                Ok((page.#items.unwrap_or_default(), page.#count))
-                            }
-                        },
-                        |item| item.#key.clone(),
-                    )
-                }
-            }
+            let call = quote! {
+                crate::pagination::offset_stream(
+                    &operations::#constant,
+                    move |limit, offset| {
+                        let page = self.clone().#limit(limit).#offset(offset).send();
+                        async move {
+                            let page = page.await?.into_inner();
+                            Ok((page.#items.unwrap_or_default(), page.#count))
+                        }
+                    },
+                    |item| item.#key.clone(),
+                )
+            };
+            (doc, call)
         }
         Paging::Marker {
             size,
@@ -327,33 +324,34 @@ fn stream(op: &OperationFacts) -> Option<TokenStream> {
                  from the spec's `x-oms-pagination`.",
                 op.id
             );
-            quote! {
-                #[doc = #doc]
-                pub fn stream(
-                    self,
-                ) -> ::futures_util::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
-                    crate::pagination::marker_stream(
-                        &operations::#constant,
-                        #size_name,
-                        move |size, marker: ::std::string::String| {
-                            let page = self
-                                .clone()
-                                .body_map(|body| body.#size(size).#marker(marker.as_str()))
-                                .send();
-                            async move {
-                                let page = page.await?.into_inner();
-                                Ok((page.#items.unwrap_or_default(), page.#next, #more))
-                            }
-                        },
-                        |item| item.#key.clone(),
-                    )
-                }
-            }
+            let call = quote! {
+                crate::pagination::marker_stream(
+                    &operations::#constant,
+                    #size_name,
+                    move |size, marker: ::std::string::String| {
+                        let page = self
+                            .clone()
+                            .body_map(|body| body.#size(size).#marker(marker.as_str()))
+                            .send();
+                        async move {
+                            let page = page.await?.into_inner();
+                            Ok((page.#items.unwrap_or_default(), page.#next, #more))
+                        }
+                    },
+                    |item| item.#key.clone(),
+                )
+            };
+            (doc, call)
         }
     };
     Some(quote! {
         impl<'a> builder::#builder<'a> {
-            #body
+            #[doc = #doc]
+            pub fn stream(
+                self,
+            ) -> ::futures_util::stream::BoxStream<'a, ::std::result::Result<types::#item, crate::Error>> {
+                #call
+            }
         }
     })
 }
