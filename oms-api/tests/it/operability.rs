@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use oms_api::intercept::{AfterAttempt, BeforeAttempt, Interceptor};
 use oms_api::local::{LocalOms, TaskStatus};
-use oms_api::{CallSettings, Client, Credentials, Error, RetryConfig, TimeoutKind};
+use oms_api::{CallSettings, Client, ClientBuilder, Credentials, Error, RetryConfig, TimeoutKind};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -20,6 +20,30 @@ use crate::server::{Canned, CannedServer, RawRequest, SECRET_CANARY, start_sync_
 
 const AK: &str = "OPERABILITYAK0000001";
 const SK: &str = "operability-secret-key-CANARY";
+
+/// A local OMS that verifies signatures with AK/SK, its clock `ahead` of
+/// ours, holding a stopped sync task `t`; and a client signing with that
+/// key, `configure`d further.
+async fn signed_oms(
+    ahead: Duration,
+    configure: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> (LocalOms, Client) {
+    let oms = LocalOms::builder()
+        .access_key(AK, SK)
+        .sync_task("t", TaskStatus::Stopped)
+        .clock_ahead(ahead)
+        .start()
+        .await
+        .unwrap();
+    let client = configure(
+        Client::builder()
+            .endpoint(&oms.base_url())
+            .credentials(Credentials::access_key(AK, SK).unwrap()),
+    )
+    .build()
+    .unwrap();
+    (oms, client)
+}
 
 /// The span tests run alone (see `run_in_a_process_of_their_own`).
 #[test]
@@ -132,26 +156,11 @@ mod spans {
         capture
     }
 
-    async fn signed_oms() -> (LocalOms, Client) {
-        let oms = LocalOms::builder()
-            .access_key(AK, SK)
-            .sync_task("t", TaskStatus::Stopped)
-            .start()
-            .await
-            .unwrap();
-        let client = Client::builder()
-            .endpoint(&oms.base_url())
-            .credentials(Credentials::access_key(AK, SK).unwrap())
-            .build()
-            .unwrap();
-        (oms, client)
-    }
-
     #[test]
     #[ignore = "run in a process of their own by spans_are_checked_alone"]
     fn a_successful_call_is_one_operation_span_with_one_attempt_span() {
         let capture = captured(|_| async {
-            let (_oms, client) = signed_oms().await;
+            let (_oms, client) = signed_oms(Duration::ZERO, |client| client).await;
             start_sync_task(&client, "p", "t").await.unwrap();
         });
         let operations = capture.named("oms.operation");
@@ -280,18 +289,7 @@ mod spans {
     #[ignore = "run in a process of their own by spans_are_checked_alone"]
     fn a_gateway_hours_ahead_corrects_the_signing_clock_once() {
         let capture = captured(|_| async {
-            let oms = LocalOms::builder()
-                .access_key(AK, SK)
-                .sync_task("t", TaskStatus::Stopped)
-                .clock_ahead(Duration::from_secs(2 * 3600))
-                .start()
-                .await
-                .unwrap();
-            let client = Client::builder()
-                .endpoint(&oms.base_url())
-                .credentials(Credentials::access_key(AK, SK).unwrap())
-                .build()
-                .unwrap();
+            let (oms, client) = signed_oms(Duration::from_secs(2 * 3600), |client| client).await;
             // The first call is refused for its time, corrected, and sent again.
             start_sync_task(&client, "p", "t").await.unwrap();
             assert_eq!(oms.requests().len(), 2);
@@ -362,25 +360,18 @@ impl Interceptor for Tag {
 #[tokio::test]
 async fn interceptors_add_signed_headers_in_order_and_see_each_outcome() {
     let log = Arc::new(Mutex::new(Vec::new()));
-    let oms = LocalOms::builder()
-        .access_key(AK, SK)
-        .sync_task("t", TaskStatus::Stopped)
-        .start()
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .endpoint(&oms.base_url())
-        .credentials(Credentials::access_key(AK, SK).unwrap())
-        .interceptor(Tag {
-            tag: "first",
-            log: Arc::clone(&log),
-        })
-        .interceptor(Tag {
-            tag: "second",
-            log: Arc::clone(&log),
-        })
-        .build()
-        .unwrap();
+    let (oms, client) = signed_oms(Duration::ZERO, |client| {
+        client
+            .interceptor(Tag {
+                tag: "first",
+                log: Arc::clone(&log),
+            })
+            .interceptor(Tag {
+                tag: "second",
+                log: Arc::clone(&log),
+            })
+    })
+    .await;
     // The local OMS verifies the signature: the added header is signed.
     start_sync_task(&client, "p", "t").await.unwrap();
     let sent = oms.requests().pop().unwrap();
@@ -525,18 +516,11 @@ async fn one_calls_settings_differ_from_the_clients_and_the_next_calls_do_not() 
 
 #[tokio::test]
 async fn a_clock_off_by_more_than_the_limit_is_not_corrected() {
-    let oms = LocalOms::builder()
-        .access_key(AK, SK)
-        .sync_task("t", TaskStatus::Stopped)
-        .clock_ahead(oms_api::MAX_CLOCK_CORRECTION + Duration::from_secs(3600))
-        .start()
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .endpoint(&oms.base_url())
-        .credentials(Credentials::access_key(AK, SK).unwrap())
-        .build()
-        .unwrap();
+    let (oms, client) = signed_oms(
+        oms_api::MAX_CLOCK_CORRECTION + Duration::from_secs(3600),
+        |client| client,
+    )
+    .await;
     let error = start_sync_task(&client, "p", "t").await.unwrap_err();
     let service = error.as_service_error().expect("the gateway's refusal");
     assert_eq!(

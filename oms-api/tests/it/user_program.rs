@@ -111,6 +111,19 @@ async fn a_missing_project_says_where_one_comes_from() {
     assert_eq!(server.count(), 0);
 }
 
+/// The id of a migration task created with a valid body.
+async fn created_task(client: &Client) -> i64 {
+    client
+        .create_task()
+        .body_map(valid_create_task_body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .id
+        .unwrap()
+}
+
 /// 2 and 3. Statuses and error reasons read themselves; a failed wait keeps
 /// the task; a wait past its deadline names the state in words.
 #[tokio::test]
@@ -119,15 +132,7 @@ async fn answers_read_themselves_and_failed_waits_keep_the_task() {
         LocalOms::builder().migration_plan(MigrationPlan::failing("TRF.0151", "no permission")),
     )
     .await;
-    let id = client
-        .create_task()
-        .body_map(valid_create_task_body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .id
-        .unwrap();
+    let id = created_task(&client).await;
     let error = client.wait_for_task(id).wait(quickly()).await.unwrap_err();
     let Error::Wait(wait) = &error else {
         panic!("{error:?}")
@@ -147,15 +152,7 @@ async fn answers_read_themselves_and_failed_waits_keep_the_task() {
 
     let (_oms, client) =
         discovering(LocalOms::builder().migration_plan(MigrationPlan::endless())).await;
-    let id = client
-        .create_task()
-        .body_map(valid_create_task_body)
-        .send()
-        .await
-        .unwrap()
-        .into_inner()
-        .id
-        .unwrap();
+    let id = created_task(&client).await;
     let error = client
         .wait_for_task(id)
         .wait(
